@@ -1,0 +1,418 @@
+"""`Session`: one pooled, keep-alive mTLS connection pool per identity, safe by construction.
+
+- verification is always on: `verify=False` raises, and the trust store is the one given
+  (`ca_bundle`) or requests' default; `REQUESTS_CA_BUNDLE` never overrides an explicit bundle;
+- TLS 1.2+, client certificate from memory (see `_tls.py`);
+- plain http:// only to loopback;
+- every request carries an `x-fapi-interaction-id` (UUID4), checked when the server echoes it;
+- retries only where replay is safe, bounded; each attempt is re-signed by the request's
+  `auth` callable, so one-time values (assertion `jti`, X-Brad nonce) are never replayed;
+- every attempt lands in a redacted `ExchangeLog` and on the `bradesco_explore.transport` logger.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from .._secret import get_logger, install_log_redaction, redact
+from ..errors import (
+    ConnectionFailedError,
+    InsecureConfigurationError,
+    RequestTimeoutError,
+    ResponseValidationError,
+    TLSHandshakeError,
+)
+from ..identity import Identity
+from ._log import Exchange, ExchangeLog, safe_url
+from ._response import Response, parse_retry_after
+from ._tls import build_ssl_context, check_url
+
+log = get_logger("bradesco_explore.transport")
+
+RequestSigner = Callable[[requests.PreparedRequest], None]
+"""Called on every attempt with the prepared request, to add headers or sign the body."""
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+INTERACTION_HEADER = "x-fapi-interaction-id"
+Timeout = float | tuple[float, float]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how often to try again.
+
+    Idempotent methods are retried on connection failures and on `statuses`; POST and PATCH
+    only on 429/503 that carry `Retry-After` (the server says it did not process the request)
+    or when the connection could not be opened at all. A `Retry-After` longer than
+    `max_wait` is not waited for: the error is raised with `retry_after` set.
+    """
+
+    attempts: int = 3
+    backoff: float = 0.25
+    max_wait: float = 30.0
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 502, 503, 504, 529}))
+
+    def wait_for_status(
+        self, method: str, response: requests.Response, attempt: int
+    ) -> float | None:
+        """Seconds to wait before retrying after `response`, or None for no retry."""
+        if attempt >= self.attempts or response.status_code not in self.statuses:
+            return None
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if method not in IDEMPOTENT and (
+            response.status_code not in {429, 503} or retry_after is None
+        ):
+            return None
+        wait = retry_after if retry_after is not None else self.backoff * 2.0 ** (attempt - 1)
+        return wait if wait <= self.max_wait else None
+
+    def wait_for_error(self, method: str, error: Exception, attempt: int) -> float | None:
+        """Seconds to wait before retrying after a connection error, or None for no retry."""
+        if attempt >= self.attempts or isinstance(error, requests.exceptions.SSLError):
+            return None
+        if method not in IDEMPOTENT and not _never_sent(error):
+            return None
+        return self.backoff * 2.0 ** (attempt - 1)
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def _never_sent(error: Exception) -> bool:
+    """True when the request cannot have reached the server (connection not established)."""
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return True
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
+class _BlockAllCookies(http.cookiejar.CookiePolicy):
+    """APIs here are stateless; a cookie jar shared across threads would only leak state."""
+
+    netscape = True
+    rfc2965 = hide_cookie2 = False
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def domain_return_ok(self, domain: str, request: Any) -> bool:
+        return False
+
+    def path_return_ok(self, path: str, request: Any) -> bool:
+        return False
+
+
+class _ContextAdapter(HTTPAdapter):
+    """An adapter whose TLS settings come only from our `SSLContext`.
+
+    requests would otherwise let `verify`/`cert` arguments and `REQUESTS_CA_BUNDLE` alter the
+    pool's trust store; here they cannot.
+    """
+
+    def __init__(self, context: Any, pool_maxsize: int) -> None:
+        self._context = context
+        super().__init__(pool_connections=8, pool_maxsize=pool_maxsize, max_retries=0)
+
+    def init_poolmanager(
+        self, connections: int, maxsize: int, block: bool = False, **kwargs: Any
+    ) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(connections, maxsize, block, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **kwargs)
+
+    def get_connection_with_tls_context(
+        self, request: requests.PreparedRequest, verify: Any, proxies: Any = None, cert: Any = None
+    ) -> Any:
+        if verify is False:
+            raise InsecureConfigurationError("Certificate verification cannot be turned off.")
+        return super().get_connection_with_tls_context(request, True, proxies, None)
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> Any:
+        host_params, _ = super().build_connection_pool_key_attributes(request, True, None)
+        return host_params, {"ssl_context": self._context, "cert_reqs": "CERT_REQUIRED"}
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        if verify is False:
+            raise InsecureConfigurationError("Certificate verification cannot be turned off.")
+
+
+class Session:
+    """The one HTTP transport: mTLS from an `Identity`, verification always on.
+
+    >>> with Session(identity, ca_bundle="sandbox-ca.pem") as s:      # doctest: +SKIP
+    ...     r = s.request("GET", "https://127.0.0.1:8443/v2/cob", auth=bearer)
+
+    `identity=None` makes a session without a client certificate (for public endpoints and to
+    show what a server does without one). `verify` exists only to refuse `False` loudly.
+    """
+
+    def __init__(
+        self,
+        identity: Identity | None = None,
+        *,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        timeout: Timeout = (5.0, 30.0),
+        retry: RetryPolicy | None = None,
+        log: ExchangeLog | None = None,
+        pool_maxsize: int = 32,
+        user_agent: str = "bradesco-explore",
+        verify: bool = True,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if verify is not True:
+            raise InsecureConfigurationError(
+                "verify must stay True: turning certificate verification off lets anyone on the "
+                "network read tokens and data. To trust a private CA, pass ca_bundle='ca.pem'."
+            )
+        install_log_redaction()
+        self.identity = identity
+        self.ca_bundle = ca_bundle
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.log = log if log is not None else ExchangeLog()
+        self._sleep = sleep
+        self._http = requests.Session()
+        self._http.trust_env = False  # no .netrc credentials, no env CA bundle behind our back
+        self._http.cookies.set_policy(_BlockAllCookies())
+        self._http.headers["User-Agent"] = user_agent
+        context = build_ssl_context(identity, ca_bundle=ca_bundle)
+        adapter = _ContextAdapter(context, pool_maxsize)
+        self._http.mount("https://", adapter)
+        self._http.mount("http://", adapter)
+
+    # -- public API -------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | str | bytes | None = None,
+        auth: RequestSigner | None = None,
+        timeout: Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        follow_redirects: bool = False,
+        verify: bool = True,
+    ) -> Response:
+        """Send a request (retrying where safe) and return the `Response`, whatever its status."""
+        if verify is not True:
+            raise InsecureConfigurationError(
+                "verify=False is refused: certificate verification stays on."
+            )
+        check_url(url)
+        method = method.upper()
+        policy = retry or self.retry
+        interaction_id = _interaction_id(headers)
+        request = requests.Request(
+            method, url, params=params, headers=dict(headers or {}), json=json, data=data
+        )
+        request.headers[INTERACTION_HEADER] = interaction_id
+        started = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
+            raw, wait = self._attempt(
+                request, auth, policy, attempt, interaction_id, timeout, follow_redirects
+            )
+            if wait is None:
+                assert raw is not None
+                break
+            log.info(
+                "retrying %s %s in %.2f s (attempt %d)", method, safe_url(url), wait, attempt + 1
+            )
+            self._sleep(wait)
+        _check_echo(raw, interaction_id)
+        elapsed = (time.perf_counter() - started) * 1000
+        return Response(raw, interaction_id=interaction_id, elapsed_ms=elapsed, attempts=attempt)
+
+    def get(self, url: str, **kwargs: Any) -> Response:
+        """`request("GET", ...)`."""
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs: Any) -> Response:
+        """`request("POST", ...)`."""
+        return self.request("POST", url, **kwargs)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._http.close()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        who = self.identity.subject if self.identity else "no client certificate"
+        return f"<Session {who}, {len(self.log)} exchanges>"
+
+    # -- one attempt ----------------------------------------------------------------------------
+    def _attempt(
+        self,
+        request: requests.Request,
+        auth: RequestSigner | None,
+        policy: RetryPolicy,
+        attempt: int,
+        interaction_id: str,
+        timeout: Timeout | None,
+        follow_redirects: bool,
+    ) -> tuple[requests.Response | None, float | None]:
+        prepared = self._http.prepare_request(request)
+        if auth is not None:
+            auth(prepared)
+        method, url = prepared.method or "GET", prepared.url or request.url
+        started = time.perf_counter()
+        try:
+            raw = self._http.send(
+                prepared, timeout=timeout or self.timeout, allow_redirects=follow_redirects
+            )
+        except requests.exceptions.RequestException as exc:
+            self._record(method, url, None, started, interaction_id, attempt, type(exc).__name__)
+            wait = policy.wait_for_error(method, exc, attempt)
+            if wait is None:
+                raise _connection_error(exc, method, url) from None
+            return None, wait
+        self._record(
+            method,
+            url,
+            raw.status_code,
+            started,
+            interaction_id,
+            attempt,
+            "ok" if raw.ok else "error",
+        )
+        wait = policy.wait_for_status(method, raw, attempt)
+        if wait is not None:
+            raw.close()
+        return raw, wait
+
+    def _record(
+        self,
+        method: str,
+        url: str,
+        status: int | None,
+        started: float,
+        interaction_id: str,
+        attempt: int,
+        outcome: str,
+    ) -> None:
+        latency = (time.perf_counter() - started) * 1000
+        entry = Exchange(
+            time=_now(),
+            method=method,
+            url=safe_url(url),
+            status=status,
+            latency_ms=latency,
+            interaction_id=interaction_id,
+            attempt=attempt,
+            outcome=outcome,
+        )
+        self.log.add(entry)
+        log.debug(
+            "%s %s -> %s in %.1f ms [%s] attempt %d",
+            method,
+            entry.url,
+            status,
+            latency,
+            interaction_id,
+            attempt,
+        )
+
+
+def _interaction_id(headers: Mapping[str, str] | None) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == INTERACTION_HEADER:
+            return value
+    return str(uuid.uuid4())
+
+
+def _check_echo(raw: requests.Response, sent: str) -> None:
+    echoed = raw.headers.get(INTERACTION_HEADER)
+    if echoed is not None and echoed != sent:
+        raise ResponseValidationError(
+            f"The server echoed x-fapi-interaction-id {echoed!r} for a request sent with {sent!r}; "
+            "the response may belong to another request. Nothing was retried.",
+            check="x-fapi-interaction-id",
+        )
+
+
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
+def _connection_error(
+    exc: requests.exceptions.RequestException, method: str, url: str
+) -> ConnectionFailedError:
+    where = f"{method} {safe_url(url)}"
+    reason = redact(str(exc.args[0] if exc.args else exc))
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TLSHandshakeError(_tls_message(where, reason), url=safe_url(url))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return RequestTimeoutError(
+            f"{where} timed out ({type(exc).__name__}); the server is slow or "
+            "unreachable. Try again, or raise the timeout.",
+            url=safe_url(url),
+        )
+    return ConnectionFailedError(
+        f"{where} could not connect: {_short(reason)}. Check the address and "
+        "that the server is running.",
+        url=safe_url(url),
+    )
+
+
+def _tls_message(where: str, reason: str) -> str:
+    low = reason.lower()
+    if "certificate verify failed" in low:
+        return (
+            f"{where}: the server's certificate is not trusted ({_short(reason)}). Pass the "
+            "server's CA as ca_bundle='...pem' (never turn verification off)."
+        )
+    if any(
+        s in low
+        for s in (
+            "certificate required",
+            "bad certificate",
+            "unknown ca",
+            "certificate unknown",
+            "handshake failure",
+            "unexpected eof",
+            "tlsv13 alert",
+        )
+    ):
+        return (
+            f"{where}: the server refused the TLS handshake, most likely because it did not accept "
+            f"the client certificate ({_short(reason)}). Load the identity registered with the bank."
+        )
+    return f"{where}: the TLS handshake failed ({_short(reason)})."
+
+
+def _short(reason: str) -> str:
+    """The most telling part of a nested urllib3/ssl message."""
+    for marker in ("SSLError(", "NewConnectionError(", "ConnectionRefusedError("):
+        if marker in reason:
+            reason = reason.split(marker, 1)[1]
+    return reason.strip("()'\" ")[:200]
