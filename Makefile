@@ -45,7 +45,7 @@ notebooks: $(VENV)/.test
 browser: $(VENV)/.test
 	$(BIN)/pytest -m browser tests
 
-test: lint typecheck unit notebooks browser
+test: lint typecheck unit notebooks
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run.py
