@@ -17,14 +17,28 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from bradesco_explore.identity import CertificateAuthority, Identity
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bradesco_explore", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})}, check=False)
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bradesco_explore", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def write_pfx(identity: Identity, path: Path, password: bytes) -> Path:
-    data = pkcs12.serialize_key_and_certificates(b"c", identity._private_key(), identity.certificate, None,
-                                                 serialization.BestAvailableEncryption(password))
+    data = pkcs12.serialize_key_and_certificates(
+        b"c",
+        identity._private_key(),
+        identity.certificate,
+        None,
+        serialization.BestAvailableEncryption(password),
+    )
     path.write_bytes(data)
     return path
 
@@ -55,8 +69,16 @@ def test_csr_refuses_to_overwrite_and_writes_nothing(tmp_path: Path) -> None:
 
 def test_inspect_good_pfx(client_identity: Identity, tmp_path: Path) -> None:
     pfx = write_pfx(client_identity, tmp_path / "client.pfx", b"pw-123")
-    result = run("cert", "inspect", str(pfx), "--password-env", "PFX_PW", "--json", cwd=tmp_path,
-                 env={"PFX_PW": "pw-123"})
+    result = run(
+        "cert",
+        "inspect",
+        str(pfx),
+        "--password-env",
+        "PFX_PW",
+        "--json",
+        cwd=tmp_path,
+        env={"PFX_PW": "pw-123"},
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["x5t#S256"] == client_identity.x5t_s256
@@ -66,7 +88,9 @@ def test_inspect_good_pfx(client_identity: Identity, tmp_path: Path) -> None:
 
 def test_inspect_exits_1_on_an_error_finding(ca: CertificateAuthority, tmp_path: Path) -> None:
     now = dt.datetime.now(dt.UTC)
-    expired = ca.issue_client("old", not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1))
+    expired = ca.issue_client(
+        "old", not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=1)
+    )
     path = tmp_path / "old.pem"
     path.write_bytes(expired.certificate_pem)
     result = run("cert", "inspect", str(path), cwd=tmp_path)
@@ -74,15 +98,31 @@ def test_inspect_exits_1_on_an_error_finding(ca: CertificateAuthority, tmp_path:
     assert "[error] expired" in result.stdout and "subject" in result.stdout
 
 
-def test_inspect_wrong_password_is_one_clear_line(client_identity: Identity, tmp_path: Path) -> None:
+def test_inspect_wrong_password_is_one_clear_line(
+    client_identity: Identity, tmp_path: Path
+) -> None:
     pfx = write_pfx(client_identity, tmp_path / "client.pfx", b"right")
-    result = run("cert", "inspect", str(pfx), "--password-env", "PFX_PW", cwd=tmp_path, env={"PFX_PW": "wrong"})
+    result = run(
+        "cert",
+        "inspect",
+        str(pfx),
+        "--password-env",
+        "PFX_PW",
+        cwd=tmp_path,
+        env={"PFX_PW": "wrong"},
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: The password for the PKCS#12 file")
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["cert", "inspect", "missing.pem"], ["cert", "inspect", "x.pem", "--password-env", "NOPE_UNSET"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["cert", "inspect", "missing.pem"],
+        ["cert", "inspect", "x.pem", "--password-env", "NOPE_UNSET"],
+    ],
+)
 def test_inspect_bad_arguments(args: list[str], tmp_path: Path) -> None:
     (tmp_path / "x.pem").write_text("garbage")
     result = run(*args, cwd=tmp_path)

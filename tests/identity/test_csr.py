@@ -34,7 +34,9 @@ def values(name: x509.Name, oid: ObjectIdentifier) -> list[str]:
 
 
 def test_plain_csr_has_subject_key_usage_and_client_auth() -> None:
-    key_pem, csr_pem = make_csr(common_name="app.example.com.br", organization="Analytics", dns_names=["app.example.com.br"])
+    key_pem, csr_pem = make_csr(
+        common_name="app.example.com.br", organization="Analytics", dns_names=["app.example.com.br"]
+    )
     csr = x509.load_pem_x509_csr(csr_pem)
     assert csr.is_signature_valid
     assert values(csr.subject, NameOID.COMMON_NAME) == ["app.example.com.br"]
@@ -58,9 +60,13 @@ def test_open_finance_subject_attributes() -> None:
     assert values(subject, ObjectIdentifier("1.3.6.1.4.1.311.60.2.1.3")) == ["BR"]
     assert values(subject, ObjectIdentifier("2.5.4.97")) == [f"OFBBR-{SUBJECT.organisation_id}"]
     assert values(subject, NameOID.USER_ID) == [SUBJECT.software_id]
-    for oid, expected in ((NameOID.COUNTRY_NAME, "BR"), (NameOID.STATE_OR_PROVINCE_NAME, "SP"),
-                          (NameOID.LOCALITY_NAME, "Osasco"), (NameOID.ORGANIZATION_NAME, "Analytics Ltda"),
-                          (NameOID.COMMON_NAME, "tpp.example.com.br")):
+    for oid, expected in (
+        (NameOID.COUNTRY_NAME, "BR"),
+        (NameOID.STATE_OR_PROVINCE_NAME, "SP"),
+        (NameOID.LOCALITY_NAME, "Osasco"),
+        (NameOID.ORGANIZATION_NAME, "Analytics Ltda"),
+        (NameOID.COMMON_NAME, "tpp.example.com.br"),
+    ):
         assert values(subject, oid) == [expected]
 
 
@@ -76,8 +82,11 @@ def test_encrypted_key_needs_its_passphrase(ca: CertificateAuthority) -> None:
     assert "hidden" in repr(key_pem) and "MII" not in str(key_pem)
     # Signing the CSR with the CA and loading it back proves key and certificate belong together.
     csr = x509.load_pem_x509_csr(csr_pem)
-    cert = ca._sign(serialization.load_pem_private_key(bytes(key_pem), b"frase secreta"), csr.subject,  # type: ignore[arg-type]
-                    eku=[ExtendedKeyUsageOID.CLIENT_AUTH])
+    cert = ca._sign(
+        serialization.load_pem_private_key(bytes(key_pem), b"frase secreta"),
+        csr.subject,  # type: ignore[arg-type]
+        eku=[ExtendedKeyUsageOID.CLIENT_AUTH],
+    )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     with pytest.raises(IdentityPasswordError):
         Identity.load(cert_pem, key=bytes(key_pem))
@@ -90,9 +99,22 @@ def test_encrypted_key_needs_its_passphrase(ca: CertificateAuthority) -> None:
         ({"common_name": "  "}, "common_name"),
         ({"common_name": "x", "country": "Brazil"}, "2-letter"),
         ({"common_name": "x", "ip_addresses": ["not-an-ip"]}, "not an IP"),
-        ({"common_name": "x", "open_finance": OpenFinanceSubject("o", "s", "123", "O", "SP", "L")}, "14 digits"),
-        ({"common_name": "x", "open_finance": OpenFinanceSubject("o", "s", "12345678000195", "O", "SP", "L",
-                                                                 business_category="Startup")}, "business_category"),
+        (
+            {
+                "common_name": "x",
+                "open_finance": OpenFinanceSubject("o", "s", "123", "O", "SP", "L"),
+            },
+            "14 digits",
+        ),
+        (
+            {
+                "common_name": "x",
+                "open_finance": OpenFinanceSubject(
+                    "o", "s", "12345678000195", "O", "SP", "L", business_category="Startup"
+                ),
+            },
+            "business_category",
+        ),
     ],
 )
 def test_bad_csr_arguments(kwargs: dict[str, object], message: str) -> None:
