@@ -11,11 +11,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._html import card, esc, facts_table
 from ..errors import ConfigurationError
+from ..identity import Identity
 from ..transport import check_url
+
+if TYPE_CHECKING:
+    from ._discovery import ServerMetadata
 
 Grant = Literal["client_credentials", "jwt_bearer", "authorization_code"]
 AuthMethod = Literal[
@@ -53,7 +57,8 @@ class Family:
     - `scopes`: the scopes the server offers (forms show only these); `default_scopes`: what
       the client asks for when the caller names none (minimal);
     - `discovery_url`: for OpenID/FAPI families, the `.well-known/openid-configuration` URL;
-    - `issuer`: the expected issuer (exact match) when known in advance.
+    - `issuer`: the expected issuer (exact match) when known in advance;
+    - `metadata`: the discovery document, when it was fetched up front (`Environment.discover`).
     """
 
     name: str
@@ -66,6 +71,7 @@ class Family:
     discovery_url: str | None = None
     issuer: str | None = None
     description: str = ""
+    metadata: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         for url in (self.base_url, self.token_url, self.discovery_url):
@@ -140,7 +146,7 @@ class Environment:
             legacy="https://proxy.api.prebanco.com.br",
             legacy_auth_path="/auth/server/v1.2/token",
             pix=portal,
-            open_finance="https://api.tu.prebanco.com.br/bradesco/pf/open-banking",
+            open_finance="https://api.tu.prebanco.com.br/bradesco/pf",
             ca_bundle=ca_bundle,
         )
 
@@ -153,7 +159,7 @@ class Environment:
             legacy="https://openapi.bradesco.com.br",
             legacy_auth_path="/auth/server/v1.1/token",
             pix="https://qrpix.bradesco.com.br",
-            open_finance="https://api.bradesco.com/bradesco/pf/open-banking",
+            open_finance="https://api.bradesco.com/bradesco/pf",
             ca_bundle=ca_bundle,
         )
 
@@ -179,7 +185,7 @@ class Environment:
                           scopes=PIX_SCOPES, default_scopes=("cob.read",),
                           description="Pix (Bacen API Pix v2): client_credentials with Basic over mTLS"),
             "openfinance": Family("openfinance", open_finance, grant="authorization_code", auth_method="private_key_jwt",
-                                  discovery_url=open_finance + "/.well-known/openid-configuration",
+                                  discovery_url=open_finance + "/open-banking/.well-known/openid-configuration",
                                   scopes=OPEN_FINANCE_SCOPES, default_scopes=("openid", "accounts"),
                                   description="Open Finance Brasil: FAPI 1.0 Advanced (PAR, JAR, PKCE, private_key_jwt)"),
         }  # fmt: skip
@@ -197,18 +203,29 @@ class Environment:
         auth_method: AuthMethod = "private_key_jwt",
         scopes: tuple[str, ...] = ("openid",),
         name: str | None = None,
+        issuer: str | None = None,
+        identity: Identity | None = None,
+        fetch: bool = True,
     ) -> Environment:
-        """Any FAPI 1.0 Advanced server, described by its discovery URL (fetched lazily).
+        """Any FAPI 1.0 Advanced server, described by its discovery URL.
 
-        `api_base` is where its resource APIs live (discovery does not say); it defaults to the
-        discovery URL's origin.
+        The document is fetched now (verified with `ca_bundle`, presenting `identity` if the
+        server wants a certificate) and checked: its issuer must be exactly the one the URL
+        names (or `issuer`), every endpoint https://. `fetch=False` defers that to the
+        client's first use. `api_base` is where its resource APIs live (discovery does not
+        say); it defaults to the discovery URL's origin.
         """
         from urllib.parse import urlsplit
 
         parts = urlsplit(discovery_url)
         base = api_base or f"{parts.scheme}://{parts.netloc}"
+        document: Mapping[str, Any] = {}
+        if fetch:
+            metadata = _fetch_metadata(discovery_url, ca_bundle, identity, issuer)
+            document, issuer = metadata.document, metadata.issuer
         family = Family("fapi", base, grant="authorization_code", auth_method=auth_method,
                         discovery_url=discovery_url, scopes=scopes, default_scopes=scopes,
+                        issuer=issuer, metadata=document,
                         description="FAPI 1.0 Advanced server from its discovery document")  # fmt: skip
         return cls(
             name or parts.netloc, {"fapi": family}, ca_bundle=Path(ca_bundle) if ca_bundle else None
@@ -233,3 +250,16 @@ class Environment:
             ]
         )
         return card(f"Environment: {self.name}", facts + table)
+
+
+def _fetch_metadata(
+    discovery_url: str,
+    ca_bundle: str | os.PathLike[str] | None,
+    identity: Identity | None,
+    issuer: str | None,
+) -> ServerMetadata:
+    from ..transport import Session
+    from ._discovery import fetch_metadata
+
+    with Session(identity, ca_bundle=ca_bundle) as session:
+        return fetch_metadata(session, discovery_url, issuer=issuer)
