@@ -18,7 +18,9 @@ BradescoExploreError                 anything this package raises on purpose
 │   └── OAuthError                   an OAuth error response (`error`, `error_description`)
 ├── ResponseValidationError          the server answered, and the client refused the answer
 │   (ID token, JARM, discovery issuer, state, iss, JWKS; raised before anything is redeemed)
-└── DataError                        a response body could not be tabulated (amount, date, shape)
+├── DataError                        a response body could not be tabulated (amount, date, shape)
+└── PaginationError                  paging stopped at a failed page; `.pages` keeps the others,
+                                     `.resume()` carries on from the failed page
 ```
 
 Every message says what went wrong, where (file, field or endpoint) and what to do next.
@@ -27,7 +29,7 @@ No message ever contains a secret: values that could be secret are shown redacte
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "KeyMismatchError",
     "MissingKeyError",
     "OAuthError",
+    "PaginationError",
     "RequestTimeoutError",
     "ResponseValidationError",
     "ServerRejectedError",
@@ -198,3 +201,35 @@ class DataError(BradescoExploreError, ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class PaginationError(BradescoExploreError):
+    """Paging stopped at a page that could not be fetched or read; earlier pages are kept.
+
+    `page` is the 1-based number of the failed page, `pages` the responses fetched before it,
+    `cause` the error it failed with (an `HTTPStatusError`, a `ConnectionFailedError`, a
+    `DataError`, ...) and `status` its HTTP status when there was one. `resume()` carries on
+    from the failed page without fetching the finished pages again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        page: int,
+        pages: Sequence[Any],
+        cause: BaseException,
+        resume: Callable[[], Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.page = page
+        self.pages = list(pages)
+        self.cause = cause
+        self.status: int | None = getattr(cause, "status", None)
+        self._resume = resume
+
+    def resume(self) -> Any:
+        """Fetch the failed page and the rest; returns the paginator (see its `to_frame()`)."""
+        if self._resume is None:
+            raise ConfigurationError("This error was not raised by a paginator; nothing to resume.")
+        return self._resume()
