@@ -3,7 +3,11 @@ a router, request/response objects and fault injection.
 
 Each API family registers routes on a `Router`; the server hands every request to it. TLS
 handshakes run in the per-connection thread, so one slow client never blocks the others, and
-HTTP/1.1 keep-alive is on (responses always carry Content-Length).
+HTTP/1.1 keep-alive is on (responses always carry Content-Length). `stop()` also closes the
+kept-alive connections, so a stopped server answers nothing.
+
+The access log names the method, the path and the status only: query strings can carry
+one-time values (PAR `request_uri`, JARM responses) and never reach a log line.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +51,7 @@ class Request:
     client_cert: x509.Certificate | None
     port: int
     params: dict[str, str] = field(default_factory=dict)
+    raw_query: str = ""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A header value, case-insensitively."""
@@ -120,6 +126,9 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[_Route] = []
         self.before: list[Callable[[Request], Reply | None]] = []
+        self.hits: Counter[str] = Counter()  # "METHOD /template" -> requests routed there
+        self.fault_renderer: Callable[[Request, Reply], Reply] | None = None
+        self._hits_lock = threading.Lock()
 
     def add(self, method: str, template: str, handler: Handler) -> None:
         """Register `handler` for `method` and a path template such as `/v2/cob/{txid}`."""
@@ -149,6 +158,8 @@ class Router:
                 allowed.append(route.method)
                 continue
             request.params = match.groupdict()
+            with self._hits_lock:
+                self.hits[f"{route.method} {route.template}"] += 1
             return route.handler(request)
         if allowed:
             return json_reply(
@@ -159,6 +170,12 @@ class Router:
     def templates(self) -> Iterable[tuple[str, str]]:
         """(method, template) of every route, for docs and tests."""
         return [(r.method, r.template) for r in self._routes]
+
+    def render_fault(self, request: Request, reply: Reply) -> Reply:
+        """An injected fault reply, dressed in the answering family's envelope if one is set."""
+        if self.fault_renderer is None or reply.drop:
+            return reply
+        return self.fault_renderer(request, reply)
 
 
 @dataclass
@@ -211,8 +228,19 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: TLSServer
 
+    timeout = 300  # idle keep-alive connections close after 5 minutes
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("sandbox %s", format % args)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        # http.server passes the raw request line to some of these messages: leave it out.
+        log.debug("sandbox refused a malformed request from %s", self.client_address[0])
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Never the request line: its query string may hold a request_uri or a JARM response.
+        path = urlsplit(self.path).path if hasattr(self, "path") else "-"
+        log.debug("sandbox %s %s -> %s", getattr(self, "command", "-"), path, code)
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
@@ -226,8 +254,9 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             client_cert=_peer_certificate(self.connection),
             port=self.server.server_address[1],
+            raw_query=parts.query,
         )
-        reply = self.server.faults.take(request) or self.server.router.dispatch(request)
+        reply = self._reply(request)
         if reply.drop:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -240,6 +269,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def _reply(self, request: Request) -> Reply:
+        router = self.server.router
+        fault = self.server.faults.take(request)
+        if fault is not None:
+            return router.render_fault(request, fault)
+        try:
+            return router.dispatch(request)
+        except Exception:  # a handler bug must answer 500, not kill the connection silently
+            log.debug(
+                "sandbox handler for %s %s failed", request.method, request.path, exc_info=True
+            )
+            return json_reply(500, {"message": "internal sandbox error (see DEBUG log)"})
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
@@ -272,19 +314,31 @@ class TLSServer(ThreadingHTTPServer):
         self.router = router
         self.faults = faults or Faults()
         self.context = _server_context(server_identity, client_ca_pem, client_cert)
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
         super().__init__((host, port), _Handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        self._track(request, add=True)
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError) as exc:
             log.debug("sandbox TLS handshake from %s failed: %s", client_address, exc)
+            self._track(request, add=False)
             return
         try:
             super().finish_request(tls, client_address)
         finally:
+            self._track(request, add=False)
             with contextlib.suppress(OSError):
                 tls.close()
+
+    def _track(self, connection: socket.socket, *, add: bool) -> None:
+        with self._connections_lock:
+            if add:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("sandbox connection from %s ended with an error", client_address, exc_info=True)
@@ -306,9 +360,14 @@ class TLSServer(ThreadingHTTPServer):
         return thread
 
     def stop(self) -> None:
-        """Stop serving and close the listening socket."""
+        """Stop serving, close the listening socket and every open connection."""
         self.shutdown()
         self.server_close()
+        with self._connections_lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 def _server_context(
