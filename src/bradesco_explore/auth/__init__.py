@@ -1,6 +1,34 @@
-"""Layer 3, auth: environments, credentials, and the OAuth 2.0 / FAPI client."""
+"""Layer 3, auth: environments, credentials, and the OAuth 2.0 / FAPI client.
 
+- `Client`: every grant (client credentials with each client-auth method, Bradesco's JWT
+  bearer with X-Brad signing, authorization code with PAR + JAR + PKCE, refresh) over mTLS;
+- `Token` / `TokenCache`: tokens that never show their value, refreshed single-flight;
+- `PendingAuthorization`: an authorization in progress, serialisable across kernel restarts;
+- `Environment` / `Family` / `Credentials`: configuration, never code;
+- `ServerMetadata`, `JWKSCache`: discovery and the server's keys, checked before use.
+"""
+
+from ._client import Client
 from ._credentials import Credentials, load_signing_key
+from ._discovery import ServerMetadata
 from ._environment import AUTH_METHODS, GRANTS, Environment, Family
+from ._jose import public_jwk
+from ._jwks import JWKSCache
+from ._pending import PendingAuthorization
+from ._tokens import Token, TokenCache
 
-__all__ = ["AUTH_METHODS", "GRANTS", "Credentials", "Environment", "Family", "load_signing_key"]
+__all__ = [
+    "AUTH_METHODS",
+    "GRANTS",
+    "Client",
+    "Credentials",
+    "Environment",
+    "Family",
+    "JWKSCache",
+    "PendingAuthorization",
+    "ServerMetadata",
+    "Token",
+    "TokenCache",
+    "load_signing_key",
+    "public_jwk",
+]

@@ -1,0 +1,580 @@
+"""A strict FAPI 1.0 Advanced authorization server + resource server for the client's tests.
+
+Built on the sandbox's server core (real HTTPS + mTLS on loopback). It checks what a
+conformance-suite server checks - client authentication of every method, request objects,
+PAR, PKCE, one-time codes and assertions, certificate-bound tokens, X-Brad signatures - and
+it can be told to return exactly the bad response a test needs, through hooks:
+
+- `mutate_discovery(doc)`;
+- `mutate_id_token(claims, header, where) -> raw | None` (`where` is "authorization", "token"
+  or "refresh"; return a complete token to replace the signed one);
+- `mutate_jarm(claims, header) -> raw | None`;
+- `mutate_response(params)` (the authorization response parameters);
+- `mutate_token_response(body, grant)`.
+
+Every request is logged (`calls(path)`), so tests can assert that the client never reached
+the token or resource endpoint after a bad response.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_plus, urlencode
+
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from bradesco_explore.auth._jose import half_hash
+from bradesco_explore.identity import CertificateAuthority, Identity
+from bradesco_explore.sandbox._server import Reply, Request, Router, TLSServer, json_reply
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+FAPI = ["PS256", "ES256"]
+
+
+@dataclass
+class Registration:
+    """A registered client and how it must authenticate."""
+
+    client_id: str
+    method: str
+    secret: str | None = None
+    public_key: Any = None  # private_key_jwt, request objects
+    subject: str | None = None  # tls_client_auth: the certificate subject DN
+    thumbprint: str | None = None  # self_signed_tls_client_auth: x5t#S256
+    legacy_key: Any = None  # Bradesco jwt-bearer: the registered certificate's public key
+    redirect_uris: tuple[str, ...] = ()
+
+
+@dataclass
+class Issued:
+    client_id: str
+    scope: str
+    expires_at: float
+    thumbprint: str | None
+    generation: int = 0
+    grant: str = "client_credentials"
+
+
+@dataclass
+class SigningKey:
+    kid: str | None
+    key: Any
+    alg: str = "PS256"
+    published: bool = True
+
+
+@dataclass
+class Hooks:
+    mutate_discovery: Callable[[dict[str, Any]], None] | None = None
+    mutate_id_token: Callable[[dict[str, Any], dict[str, Any], str], str | None] | None = None
+    mutate_jarm: Callable[[dict[str, Any], dict[str, Any]], str | None] | None = None
+    mutate_response: Callable[[dict[str, str]], None] | None = None
+    mutate_token_response: Callable[[dict[str, Any], str], None] | None = None
+
+
+@dataclass
+class Settings:
+    token_lifetime: int = 300
+    par: bool = True
+    iss_parameter: bool = True
+    advertise_iss_parameter: bool = True
+    mtls_aliases: bool = False
+    rotate_refresh_tokens: bool = True
+    refresh_id_token: bool = False
+    bound_tokens: bool = True
+    require_refreshes: int = 0  # resource answers 401 invalid_token until this many refreshes
+    auto_consent: bool = True
+    jwks_available: bool = True
+
+
+class FapiServer:
+    """The test authorization + resource server. `url` is its issuer."""
+
+    def __init__(
+        self,
+        server_identity: Identity,
+        client_ca_pem: bytes,
+        signing_keys: list[SigningKey],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.clock = clock
+        self.keys = signing_keys
+        self.hooks = Hooks()
+        self.settings = Settings()
+        self.clients: dict[str, Registration] = {}
+        self.log: list[tuple[str, str]] = []
+        self.counters: Counter[str] = Counter()
+        self.problems: list[str] = []  # requests the server refused as invalid (for load tests)
+        self._lock = threading.Lock()
+        self._seen_jti: set[str] = set()
+        self._seen_nonces: set[str] = set()
+        self._par: dict[str, dict[str, Any]] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._access: dict[str, Issued] = {}
+        self._refresh: dict[str, Issued] = {}
+        self.last_request_object: dict[str, Any] | None = None
+        self.last_assertion: dict[str, Any] | None = None
+        self.last_token_form: dict[str, str] | None = None
+        router = Router()
+        router.before.append(self._record)
+        router.add("GET", "/.well-known/openid-configuration", self._discovery)
+        router.add("GET", "/jwks", self._jwks)
+        router.add("POST", "/par", self._par_endpoint)
+        router.add("POST", "/plain/par", self._plain)
+        router.add("GET", "/authorize", self._authorize)
+        router.add("POST", "/token", self._token)
+        router.add("POST", "/plain/token", self._plain)
+        router.add("GET", "/accounts", self._accounts)
+        router.add("POST", "/v1/boleto/registrarBoleto", self._legacy_boleto)
+        self.server = TLSServer(router, server_identity, client_ca_pem, client_cert="optional")
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def issuer(self) -> str:
+        return self.url
+
+    @property
+    def discovery_url(self) -> str:
+        return self.url + "/.well-known/openid-configuration"
+
+    def start(self) -> FapiServer:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def register(self, registration: Registration) -> Registration:
+        self.clients[registration.client_id] = registration
+        return registration
+
+    def calls(self, path: str) -> int:
+        """How many requests reached `path`."""
+        with self._lock:
+            return sum(1 for _, p in self.log if p == path)
+
+    def _record(self, request: Request) -> Reply | None:
+        with self._lock:
+            self.log.append((request.method, request.path))
+        return None
+
+    def _now(self) -> float:
+        return self.clock()
+
+    # -- discovery and keys -------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        base = self.url
+        prefix = base + "/plain" if self.settings.mtls_aliases else base
+        doc: dict[str, Any] = {
+            "issuer": self.issuer,
+            "authorization_endpoint": base + "/authorize",
+            "token_endpoint": prefix + "/token",
+            "jwks_uri": base + "/jwks",
+            "response_types_supported": ["code id_token", "code"],
+            "response_modes_supported": ["fragment", "jwt", "query.jwt"],
+            "id_token_signing_alg_values_supported": ["PS256"],
+            "token_endpoint_auth_methods_supported": [
+                "private_key_jwt", "client_secret_basic", "client_secret_post",
+                "tls_client_auth", "self_signed_tls_client_auth",
+            ],
+            "tls_client_certificate_bound_access_tokens": True,
+            "authorization_response_iss_parameter_supported": self.settings.advertise_iss_parameter,
+        }  # fmt: skip
+        if self.settings.par:
+            doc["pushed_authorization_request_endpoint"] = prefix + "/par"
+            doc["require_pushed_authorization_requests"] = True
+        if self.settings.mtls_aliases:
+            doc["mtls_endpoint_aliases"] = {"token_endpoint": base + "/token", "pushed_authorization_request_endpoint": base + "/par"}
+        if self.hooks.mutate_discovery:
+            self.hooks.mutate_discovery(doc)
+        return doc
+
+    def _discovery(self, request: Request) -> Reply:
+        return json_reply(200, self.metadata())
+
+    def jwks(self) -> dict[str, Any]:
+        keys = []
+        for k in self.keys:
+            if not k.published:
+                continue
+            jwk = jwt.algorithms.RSAAlgorithm.to_jwk(k.key.public_key(), as_dict=True)
+            jwk.update({"use": "sig", "alg": k.alg})
+            if k.kid:
+                jwk["kid"] = k.kid
+            keys.append(jwk)
+        return {"keys": keys}
+
+    def _jwks(self, request: Request) -> Reply:
+        self.counters["jwks"] += 1
+        if not self.settings.jwks_available:
+            return json_reply(503, {"message": "down"})
+        return json_reply(200, self.jwks())
+
+    def _plain(self, request: Request) -> Reply:
+        return json_reply(400, {"error": "invalid_request", "error_description": "use the mtls_endpoint_aliases"})
+
+    def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None, *, key: SigningKey | None = None) -> str:
+        chosen = key or self.keys[0]
+        head = {"kid": chosen.kid} if chosen.kid else {}
+        head.update(header or {})
+        alg = head.pop("alg", chosen.alg)
+        return jwt.encode(claims, chosen.key, algorithm=alg, headers=head)
+
+    # -- client authentication ------------------------------------------------------------------
+    def _client(self, request: Request, form: dict[str, str], endpoint: str) -> Registration | Reply:
+        client_id = form.get("client_id")
+        basic = request.header("Authorization")
+        if basic and basic.startswith("Basic "):
+            decoded = base64.b64decode(basic[6:]).decode()
+            cid, _, secret = decoded.partition(":")
+            client_id = unquote_plus(cid)
+            reg = self.clients.get(client_id)
+            if reg and reg.method == "client_secret_basic" and reg.secret == unquote_plus(secret) and "client_secret" not in form:
+                return reg
+            return _invalid_client("bad basic credentials")
+        reg = self.clients.get(client_id or "")
+        if reg is None:
+            return _invalid_client("unknown client")
+        check = {
+            "client_secret_post": lambda: form.get("client_secret") == reg.secret,
+            "private_key_jwt": lambda: self._check_assertion(form, reg),
+            "tls_client_auth": lambda: request.client_cert is not None and request.client_cert.subject.rfc4514_string() == reg.subject,
+            "self_signed_tls_client_auth": lambda: request.cert_thumbprint == reg.thumbprint,
+            "none": lambda: True,
+        }[reg.method]
+        if reg.method != "client_secret_post" and "client_secret" in form:
+            return _invalid_client("client_secret sent for a non-secret method")
+        return reg if check() else _invalid_client(f"{reg.method} failed")
+
+    def _check_assertion(self, form: dict[str, str], reg: Registration) -> bool:
+        if form.get("client_assertion_type") != ASSERTION_TYPE or "client_assertion" not in form:
+            return False
+        try:
+            claims = jwt.decode(form["client_assertion"], reg.public_key, algorithms=FAPI, options={"verify_aud": False})
+        except jwt.PyJWTError:
+            return False
+        self.last_assertion = claims
+        allowed = {self.issuer, self.url + "/token", self.url + "/plain/token"}
+        aud = claims.get("aud")
+        auds = [aud] if isinstance(aud, str) else aud or []
+        ok = (
+            claims.get("iss") == claims.get("sub") == reg.client_id
+            and any(a in allowed for a in auds)
+            and all(k in claims for k in ("jti", "exp", "iat"))
+            and claims["exp"] - claims["iat"] <= 60
+        )
+        with self._lock:
+            if claims.get("jti") in self._seen_jti:
+                return False
+            self._seen_jti.add(claims["jti"])
+        return ok
+
+    # -- PAR and authorization ------------------------------------------------------------------
+    def _par_endpoint(self, request: Request) -> Reply:
+        self.counters["par"] += 1
+        form = request.form()
+        if request.client_cert is None:
+            return json_reply(401, {"error": "invalid_client", "error_description": "mTLS required"})
+        reg = self._client(request, form, "par")
+        if isinstance(reg, Reply):
+            return reg
+        if "request_uri" in form or "request" not in form:
+            return json_reply(400, {"error": "invalid_request", "error_description": "request object required"})
+        params = self._request_object(form["request"], reg)
+        if isinstance(params, Reply):
+            return params
+        uri = "urn:ietf:params:oauth:request_uri:" + secrets.token_urlsafe(16)
+        with self._lock:
+            self._par[uri] = params | {"_expires": self._now() + 60}
+        return json_reply(201, {"request_uri": uri, "expires_in": 60})
+
+    def _request_object(self, raw: str, reg: Registration) -> dict[str, Any] | Reply:
+        try:
+            header = jwt.get_unverified_header(raw)
+            claims = jwt.decode(raw, reg.public_key, algorithms=FAPI, audience=self.issuer, issuer=reg.client_id)
+        except jwt.PyJWTError as exc:
+            return json_reply(400, {"error": "invalid_request_object", "error_description": str(exc)})
+        self.last_request_object = claims | {"_header": header}
+        problems = [
+            name
+            for name, ok in (
+                ("typ", header.get("typ") == "oauth-authz-req+jwt"),
+                ("client_id", claims.get("client_id") == reg.client_id),
+                ("redirect_uri", claims.get("redirect_uri") in reg.redirect_uris),
+                ("exp", "exp" in claims and claims["exp"] - self._now() <= 3600),
+                ("nbf", "nbf" in claims and claims["nbf"] <= self._now() + 5),
+                ("pkce", claims.get("code_challenge_method") == "S256" and "code_challenge" in claims),
+                ("nonce", "openid" not in claims.get("scope", "").split() or "nonce" in claims),
+                ("state", "state" in claims),
+                ("response_type", claims.get("response_type") in ("code id_token", "code")),
+                ("no sub", "sub" not in claims),
+            )
+            if not ok
+        ]
+        if problems:
+            return json_reply(400, {"error": "invalid_request_object", "error_description": ", ".join(problems)})
+        return claims
+
+    def _authorize(self, request: Request) -> Reply:
+        self.counters["authorize"] += 1
+        client_id = request.arg("client_id") or ""
+        reg = self.clients.get(client_id)
+        if reg is None:
+            return json_reply(400, {"error": "invalid_request"})
+        params = self._authorization_params(request, reg)
+        if isinstance(params, Reply):
+            return params
+        if not self.settings.auto_consent:
+            return Reply(200, b"<html>consent page</html>", {"Content-Type": "text/html"})
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = params | {"client_id": client_id, "thumbprint": None}
+        return Reply(302, b"", {"Location": self._redirect(params, code, client_id)})
+
+    def _authorization_params(self, request: Request, reg: Registration) -> dict[str, Any] | Reply:
+        uri = request.arg("request_uri")
+        if uri:
+            with self._lock:
+                params = self._par.pop(uri, None)
+            if params is None or params["_expires"] < self._now():
+                return json_reply(400, {"error": "invalid_request_uri"})
+            return params
+        if self.settings.par:
+            return json_reply(400, {"error": "invalid_request", "error_description": "PAR required"})
+        raw = request.arg("request")
+        if not raw:
+            return json_reply(400, {"error": "invalid_request"})
+        return self._request_object(raw, reg)
+
+    def _redirect(self, params: dict[str, Any], code: str, client_id: str) -> str:
+        redirect = params["redirect_uri"]
+        if (params.get("response_mode") or "").endswith("jwt"):
+            claims = {"iss": self.issuer, "aud": client_id, "exp": int(self._now()) + 600, "code": code, "state": params["state"]}
+            header: dict[str, Any] = {}
+            raw = self.hooks.mutate_jarm(claims, header) if self.hooks.mutate_jarm else None
+            out = {"response": raw or self.sign(claims, header)}
+            if self.hooks.mutate_response:
+                self.hooks.mutate_response(out)
+            separator = "#" if params.get("response_mode") == "fragment.jwt" else "?"
+            return redirect + separator + urlencode(out)
+        out = {"code": code, "state": params["state"]}
+        if "id_token" in params["response_type"].split():
+            out["id_token"] = self.id_token(client_id, params, where="authorization", code=code, state=params["state"])
+        if self.settings.iss_parameter:
+            out["iss"] = self.issuer
+        if self.hooks.mutate_response:
+            self.hooks.mutate_response(out)
+        return redirect + "#" + urlencode(out)
+
+    def id_token(
+        self,
+        client_id: str,
+        params: dict[str, Any],
+        *,
+        where: str,
+        code: str | None = None,
+        state: str | None = None,
+        access_token: str | None = None,
+        sub: str = "user-76109277673",
+    ) -> str:
+        now = int(self._now())
+        claims: dict[str, Any] = {"iss": self.issuer, "sub": sub, "aud": client_id, "exp": now + 300, "iat": now, "auth_time": now, "acr": "urn:brasil:openbanking:loa2"}
+        if params.get("nonce") and where != "refresh":
+            claims["nonce"] = params["nonce"]
+        for name, value in (("c_hash", code), ("s_hash", state), ("at_hash", access_token)):
+            if value is not None:
+                claims[name] = half_hash(value, "PS256")
+        header: dict[str, Any] = {}
+        raw = self.hooks.mutate_id_token(claims, header, where) if self.hooks.mutate_id_token else None
+        return raw or self.sign(claims, header)
+
+    # -- token endpoint --------------------------------------------------------------------------
+    def _token(self, request: Request) -> Reply:
+        form = request.form()
+        self.last_token_form = form
+        grant = form.get("grant_type", "")
+        self.counters["token"] += 1
+        self.counters[f"token:{grant}"] += 1
+        if grant == JWT_BEARER:
+            return self._jwt_bearer(request, form)
+        reg = self._client(request, form, "token")
+        if isinstance(reg, Reply):
+            return reg
+        handler = {
+            "client_credentials": self._client_credentials,
+            "authorization_code": self._authorization_code,
+            "refresh_token": self._refresh_token,
+        }.get(grant)
+        if handler is None:
+            return json_reply(400, {"error": "unsupported_grant_type"})
+        return handler(request, form, reg)
+
+    def _issue(self, request: Request, reg: Registration, scope: str, *, grant: str, generation: int = 0) -> dict[str, Any]:
+        lifetime = self.settings.token_lifetime
+        thumbprint = request.cert_thumbprint if self.settings.bound_tokens else None
+        if thumbprint:
+            access = self.sign({"cnf": {"x5t#S256": thumbprint}, "jti": secrets.token_urlsafe(12), "client_id": reg.client_id})
+        else:
+            access = "at-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._access[access] = Issued(reg.client_id, scope, self._now() + lifetime, thumbprint, generation, grant)
+        body: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "expires_in": lifetime, "scope": scope}
+        if grant == "authorization_code":
+            refresh = "rt-" + secrets.token_urlsafe(24)
+            with self._lock:
+                self._refresh[refresh] = Issued(reg.client_id, scope, self._now() + 86400, thumbprint, generation, grant)
+            body["refresh_token"] = refresh
+        return body
+
+    def _client_credentials(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
+        body = self._issue(request, reg, form.get("scope", ""), grant="client_credentials")
+        return self._token_reply(body, "client_credentials")
+
+    def _authorization_code(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
+        with self._lock:
+            params = self._codes.pop(form.get("code", ""), None)
+        if params is None or params["client_id"] != reg.client_id:
+            return json_reply(400, {"error": "invalid_grant", "error_description": "code unknown or used"})
+        verifier = form.get("code_verifier", "")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if challenge != params["code_challenge"] or form.get("redirect_uri") != params["redirect_uri"]:
+            return json_reply(400, {"error": "invalid_grant", "error_description": "PKCE or redirect_uri mismatch"})
+        body = self._issue(request, reg, params["scope"], grant="authorization_code")
+        if "openid" in params["scope"].split():
+            body["id_token"] = self.id_token(reg.client_id, params, where="token", access_token=body["access_token"])
+        return self._token_reply(body, "authorization_code")
+
+    def _refresh_token(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
+        with self._lock:
+            old = self._refresh.get(form.get("refresh_token", ""))
+            if old is not None and self.settings.rotate_refresh_tokens:
+                del self._refresh[form["refresh_token"]]
+        if old is None or old.client_id != reg.client_id:
+            return json_reply(400, {"error": "invalid_grant", "error_description": "refresh token unknown or rotated"})
+        body = self._issue(request, reg, old.scope, grant="authorization_code", generation=old.generation + 1)
+        if not self.settings.rotate_refresh_tokens:
+            body.pop("refresh_token")
+        if self.settings.refresh_id_token:
+            body["id_token"] = self.id_token(reg.client_id, {}, where="refresh", access_token=body["access_token"])
+        self.counters["refreshes"] += 1
+        return self._token_reply(body, "refresh_token")
+
+    def _jwt_bearer(self, request: Request, form: dict[str, str]) -> Reply:
+        assertion = form.get("assertion", "")
+        try:
+            sub = jwt.decode(assertion, options={"verify_signature": False}).get("sub")
+            reg = self.clients[sub]
+            claims = jwt.decode(assertion, reg.legacy_key, algorithms=["RS256"], audience=self.url + "/token")
+        except (jwt.PyJWTError, KeyError) as exc:
+            return json_reply(401, {"code": 401, "message": f"assertion refused: {type(exc).__name__}"})
+        self.last_assertion = claims
+        with self._lock:
+            replay = claims["jti"] in self._seen_jti
+            self._seen_jti.add(claims["jti"])
+        ok = not replay and claims["jti"].isdigit() and claims.get("ver") in ("1.1", "1.2") and claims["exp"] - claims["iat"] <= 3600
+        if not ok or "client_id" in form or request.header("Authorization"):
+            return json_reply(401, {"code": 401, "message": "assertion refused"})
+        return self._token_reply(self._issue(request, reg, form.get("scope", ""), grant="jwt_bearer"), JWT_BEARER)
+
+    def _token_reply(self, body: dict[str, Any], grant: str) -> Reply:
+        if self.hooks.mutate_token_response:
+            self.hooks.mutate_token_response(body, grant)
+        return json_reply(200, body, **{"Cache-Control": "no-store"})
+
+    # -- resources ----------------------------------------------------------------------------------
+    def _bearer(self, request: Request) -> Issued | Reply:
+        header = request.header("Authorization") or ""
+        token = header[7:] if header.startswith("Bearer ") else ""
+        with self._lock:
+            issued = self._access.get(token)
+        if issued is None or issued.expires_at <= self._now():
+            with self._lock:
+                self.problems.append("no valid token" if issued is None else "expired token")
+            return _invalid_token()
+        if issued.thumbprint and issued.thumbprint != request.cert_thumbprint:
+            with self._lock:
+                self.problems.append("token not bound to this certificate")
+            return _invalid_token()
+        return issued
+
+    def _accounts(self, request: Request) -> Reply:
+        issued = self._bearer(request)
+        if isinstance(issued, Reply):
+            return issued
+        if issued.generation < self.settings.require_refreshes:
+            return _invalid_token()
+        self.counters["resource_ok"] += 1
+        return json_reply(200, {"data": [{"accountId": "acc-1", "brandName": "Bradesco"}]})
+
+    def _legacy_boleto(self, request: Request) -> Reply:
+        issued = self._bearer(request)
+        if isinstance(issued, Reply):
+            return issued
+        reg = self.clients[issued.client_id]
+        h = request.header
+        text = "\n".join([request.method, request.path, _raw_query(request), request.body.decode(),
+                          (h("Authorization") or "")[7:], h("X-Brad-Nonce") or "", h("X-Brad-Timestamp") or "", "SHA256"])  # fmt: skip
+        try:
+            reg.legacy_key.verify(base64.b64decode(h("X-Brad-Signature") or ""), text.encode(), padding.PKCS1v15(), hashes.SHA256())
+        except Exception:
+            return json_reply(401, {"code": 401, "message": "X-Brad-Signature invalid"})
+        nonce = h("X-Brad-Nonce") or ""
+        with self._lock:
+            replay = nonce in self._seen_nonces
+            self._seen_nonces.add(nonce)
+        if replay or h("access-token") != reg.client_id or h("X-Brad-Algorithm") != "SHA256":
+            return json_reply(401, {"code": 401, "message": "nonce replayed or headers wrong"})
+        self.counters["legacy_ok"] += 1
+        return json_reply(200, {"status": "registrado"})
+
+
+def _raw_query(request: Request) -> str:
+    return urlencode([(k, v) for k, vs in request.query.items() for v in vs])
+
+
+def _invalid_client(reason: str) -> Reply:
+    return json_reply(401, {"error": "invalid_client", "error_description": reason})
+
+
+def _invalid_token() -> Reply:
+    return json_reply(401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def new_rsa() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def start_server(ca: CertificateAuthority, server_identity: Identity, keys: list[SigningKey], *, extra_ca_pem: bytes = b"", clock: Callable[[], float] = time.time) -> FapiServer:
+    return FapiServer(server_identity, ca.certificate_pem + extra_ca_pem, keys, clock=clock).start()
+
+
+@dataclass
+class FakeClock:
+    """A clock tests move by hand (shared by client and server)."""
+
+    now: float = field(default_factory=time.time)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
