@@ -200,7 +200,10 @@ class FapiServer:
             doc["pushed_authorization_request_endpoint"] = prefix + "/par"
             doc["require_pushed_authorization_requests"] = True
         if self.settings.mtls_aliases:
-            doc["mtls_endpoint_aliases"] = {"token_endpoint": base + "/token", "pushed_authorization_request_endpoint": base + "/par"}
+            doc["mtls_endpoint_aliases"] = {
+                "token_endpoint": base + "/token",
+                "pushed_authorization_request_endpoint": base + "/par",
+            }
         if self.hooks.mutate_discovery:
             self.hooks.mutate_discovery(doc)
         return doc
@@ -227,9 +230,17 @@ class FapiServer:
         return json_reply(200, self.jwks())
 
     def _plain(self, request: Request) -> Reply:
-        return json_reply(400, {"error": "invalid_request", "error_description": "use the mtls_endpoint_aliases"})
+        return json_reply(
+            400, {"error": "invalid_request", "error_description": "use the mtls_endpoint_aliases"}
+        )
 
-    def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None, *, key: SigningKey | None = None) -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        header: dict[str, Any] | None = None,
+        *,
+        key: SigningKey | None = None,
+    ) -> str:
         chosen = key or self.keys[0]
         head = {"kid": chosen.kid} if chosen.kid else {}
         head.update(header or {})
@@ -237,7 +248,9 @@ class FapiServer:
         return jwt.encode(claims, chosen.key, algorithm=alg, headers=head)
 
     # -- client authentication ------------------------------------------------------------------
-    def _client(self, request: Request, form: dict[str, str], endpoint: str) -> Registration | Reply:
+    def _client(
+        self, request: Request, form: dict[str, str], endpoint: str
+    ) -> Registration | Reply:
         client_id = form.get("client_id")
         basic = request.header("Authorization")
         if basic and basic.startswith("Basic "):
@@ -245,7 +258,12 @@ class FapiServer:
             cid, _, secret = decoded.partition(":")
             client_id = unquote_plus(cid)
             reg = self.clients.get(client_id)
-            if reg and reg.method == "client_secret_basic" and reg.secret == unquote_plus(secret) and "client_secret" not in form:
+            if (
+                reg
+                and reg.method == "client_secret_basic"
+                and reg.secret == unquote_plus(secret)
+                and "client_secret" not in form
+            ):
                 return reg
             return _invalid_client("bad basic credentials")
         reg = self.clients.get(client_id or "")
@@ -254,7 +272,10 @@ class FapiServer:
         check = {
             "client_secret_post": lambda: form.get("client_secret") == reg.secret,
             "private_key_jwt": lambda: self._check_assertion(form, reg),
-            "tls_client_auth": lambda: request.client_cert is not None and request.client_cert.subject.rfc4514_string() == reg.subject,
+            "tls_client_auth": lambda: (
+                request.client_cert is not None
+                and request.client_cert.subject.rfc4514_string() == reg.subject
+            ),
             "self_signed_tls_client_auth": lambda: request.cert_thumbprint == reg.thumbprint,
             "none": lambda: True,
         }[reg.method]
@@ -266,7 +287,12 @@ class FapiServer:
         if form.get("client_assertion_type") != ASSERTION_TYPE or "client_assertion" not in form:
             return False
         try:
-            claims = jwt.decode(form["client_assertion"], reg.public_key, algorithms=FAPI, options={"verify_aud": False})
+            claims = jwt.decode(
+                form["client_assertion"],
+                reg.public_key,
+                algorithms=FAPI,
+                options={"verify_aud": False},
+            )
         except jwt.PyJWTError:
             return False
         self.last_assertion = claims
@@ -290,12 +316,16 @@ class FapiServer:
         self.counters["par"] += 1
         form = request.form()
         if request.client_cert is None:
-            return json_reply(401, {"error": "invalid_client", "error_description": "mTLS required"})
+            return json_reply(
+                401, {"error": "invalid_client", "error_description": "mTLS required"}
+            )
         reg = self._client(request, form, "par")
         if isinstance(reg, Reply):
             return reg
         if "request_uri" in form or "request" not in form:
-            return json_reply(400, {"error": "invalid_request", "error_description": "request object required"})
+            return json_reply(
+                400, {"error": "invalid_request", "error_description": "request object required"}
+            )
         params = self._request_object(form["request"], reg)
         if isinstance(params, Reply):
             return params
@@ -307,9 +337,13 @@ class FapiServer:
     def _request_object(self, raw: str, reg: Registration) -> dict[str, Any] | Reply:
         try:
             header = jwt.get_unverified_header(raw)
-            claims = jwt.decode(raw, reg.public_key, algorithms=FAPI, audience=self.issuer, issuer=reg.client_id)
+            claims = jwt.decode(
+                raw, reg.public_key, algorithms=FAPI, audience=self.issuer, issuer=reg.client_id
+            )
         except jwt.PyJWTError as exc:
-            return json_reply(400, {"error": "invalid_request_object", "error_description": str(exc)})
+            return json_reply(
+                400, {"error": "invalid_request_object", "error_description": str(exc)}
+            )
         self.last_request_object = claims | {"_header": header}
         problems = [
             name
@@ -319,7 +353,10 @@ class FapiServer:
                 ("redirect_uri", claims.get("redirect_uri") in reg.redirect_uris),
                 ("exp", "exp" in claims and claims["exp"] - self._now() <= 3600),
                 ("nbf", "nbf" in claims and claims["nbf"] <= self._now() + 5),
-                ("pkce", claims.get("code_challenge_method") == "S256" and "code_challenge" in claims),
+                (
+                    "pkce",
+                    claims.get("code_challenge_method") == "S256" and "code_challenge" in claims,
+                ),
                 ("nonce", "openid" not in claims.get("scope", "").split() or "nonce" in claims),
                 ("state", "state" in claims),
                 ("response_type", claims.get("response_type") in ("code id_token", "code")),
@@ -328,7 +365,9 @@ class FapiServer:
             if not ok
         ]
         if problems:
-            return json_reply(400, {"error": "invalid_request_object", "error_description": ", ".join(problems)})
+            return json_reply(
+                400, {"error": "invalid_request_object", "error_description": ", ".join(problems)}
+            )
         return claims
 
     def _authorize(self, request: Request) -> Reply:
@@ -356,7 +395,9 @@ class FapiServer:
                 return json_reply(400, {"error": "invalid_request_uri"})
             return params
         if self.settings.par:
-            return json_reply(400, {"error": "invalid_request", "error_description": "PAR required"})
+            return json_reply(
+                400, {"error": "invalid_request", "error_description": "PAR required"}
+            )
         raw = request.arg("request")
         if not raw:
             return json_reply(400, {"error": "invalid_request"})
@@ -365,7 +406,13 @@ class FapiServer:
     def _redirect(self, params: dict[str, Any], code: str, client_id: str) -> str:
         redirect = params["redirect_uri"]
         if (params.get("response_mode") or "").endswith("jwt"):
-            claims = {"iss": self.issuer, "aud": client_id, "exp": int(self._now()) + 600, "code": code, "state": params["state"]}
+            claims = {
+                "iss": self.issuer,
+                "aud": client_id,
+                "exp": int(self._now()) + 600,
+                "code": code,
+                "state": params["state"],
+            }
             header: dict[str, Any] = {}
             raw = self.hooks.mutate_jarm(claims, header) if self.hooks.mutate_jarm else None
             out = {"response": raw or self.sign(claims, header)}
@@ -375,7 +422,9 @@ class FapiServer:
             return redirect + separator + urlencode(out)
         out = {"code": code, "state": params["state"]}
         if "id_token" in params["response_type"].split():
-            out["id_token"] = self.id_token(client_id, params, where="authorization", code=code, state=params["state"])
+            out["id_token"] = self.id_token(
+                client_id, params, where="authorization", code=code, state=params["state"]
+            )
         if self.settings.iss_parameter:
             out["iss"] = self.issuer
         if self.hooks.mutate_response:
@@ -394,14 +443,26 @@ class FapiServer:
         sub: str = "user-76109277673",
     ) -> str:
         now = int(self._now())
-        claims: dict[str, Any] = {"iss": self.issuer, "sub": sub, "aud": client_id, "exp": now + 300, "iat": now, "auth_time": now, "acr": "urn:brasil:openbanking:loa2"}
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": client_id,
+            "exp": now + 300,
+            "iat": now,
+            "auth_time": now,
+            "acr": "urn:brasil:openbanking:loa2",
+        }
         if params.get("nonce") and where != "refresh":
             claims["nonce"] = params["nonce"]
         for name, value in (("c_hash", code), ("s_hash", state), ("at_hash", access_token)):
             if value is not None:
                 claims[name] = half_hash(value, "PS256")
         header: dict[str, Any] = {}
-        raw = self.hooks.mutate_id_token(claims, header, where) if self.hooks.mutate_id_token else None
+        raw = (
+            self.hooks.mutate_id_token(claims, header, where)
+            if self.hooks.mutate_id_token
+            else None
+        )
         return raw or self.sign(claims, header)
 
     # -- token endpoint --------------------------------------------------------------------------
@@ -425,39 +486,74 @@ class FapiServer:
             return json_reply(400, {"error": "unsupported_grant_type"})
         return handler(request, form, reg)
 
-    def _issue(self, request: Request, reg: Registration, scope: str, *, grant: str, generation: int = 0) -> dict[str, Any]:
+    def _issue(
+        self, request: Request, reg: Registration, scope: str, *, grant: str, generation: int = 0
+    ) -> dict[str, Any]:
         lifetime = self.settings.token_lifetime
         thumbprint = request.cert_thumbprint if self.settings.bound_tokens else None
         if thumbprint:
-            access = self.sign({"cnf": {"x5t#S256": thumbprint}, "jti": secrets.token_urlsafe(12), "client_id": reg.client_id})
+            access = self.sign(
+                {
+                    "cnf": {"x5t#S256": thumbprint},
+                    "jti": secrets.token_urlsafe(12),
+                    "client_id": reg.client_id,
+                }
+            )
         else:
             access = "at-" + secrets.token_urlsafe(24)
         with self._lock:
-            self._access[access] = Issued(reg.client_id, scope, self._now() + lifetime, thumbprint, generation, grant)
-        body: dict[str, Any] = {"access_token": access, "token_type": "Bearer", "expires_in": lifetime, "scope": scope}
+            self._access[access] = Issued(
+                reg.client_id, scope, self._now() + lifetime, thumbprint, generation, grant
+            )
+        body: dict[str, Any] = {
+            "access_token": access,
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+            "scope": scope,
+        }
         if grant == "authorization_code":
             refresh = "rt-" + secrets.token_urlsafe(24)
             with self._lock:
-                self._refresh[refresh] = Issued(reg.client_id, scope, self._now() + 86400, thumbprint, generation, grant)
+                self._refresh[refresh] = Issued(
+                    reg.client_id, scope, self._now() + 86400, thumbprint, generation, grant
+                )
             body["refresh_token"] = refresh
         return body
 
-    def _client_credentials(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
+    def _client_credentials(
+        self, request: Request, form: dict[str, str], reg: Registration
+    ) -> Reply:
         body = self._issue(request, reg, form.get("scope", ""), grant="client_credentials")
         return self._token_reply(body, "client_credentials")
 
-    def _authorization_code(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
+    def _authorization_code(
+        self, request: Request, form: dict[str, str], reg: Registration
+    ) -> Reply:
         with self._lock:
             params = self._codes.pop(form.get("code", ""), None)
         if params is None or params["client_id"] != reg.client_id:
-            return json_reply(400, {"error": "invalid_grant", "error_description": "code unknown or used"})
+            return json_reply(
+                400, {"error": "invalid_grant", "error_description": "code unknown or used"}
+            )
         verifier = form.get("code_verifier", "")
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        if challenge != params["code_challenge"] or form.get("redirect_uri") != params["redirect_uri"]:
-            return json_reply(400, {"error": "invalid_grant", "error_description": "PKCE or redirect_uri mismatch"})
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        if (
+            challenge != params["code_challenge"]
+            or form.get("redirect_uri") != params["redirect_uri"]
+        ):
+            return json_reply(
+                400,
+                {"error": "invalid_grant", "error_description": "PKCE or redirect_uri mismatch"},
+            )
         body = self._issue(request, reg, params["scope"], grant="authorization_code")
         if "openid" in params["scope"].split():
-            body["id_token"] = self.id_token(reg.client_id, params, where="token", access_token=body["access_token"])
+            body["id_token"] = self.id_token(
+                reg.client_id, params, where="token", access_token=body["access_token"]
+            )
         return self._token_reply(body, "authorization_code")
 
     def _refresh_token(self, request: Request, form: dict[str, str], reg: Registration) -> Reply:
@@ -466,12 +562,19 @@ class FapiServer:
             if old is not None and self.settings.rotate_refresh_tokens:
                 del self._refresh[form["refresh_token"]]
         if old is None or old.client_id != reg.client_id:
-            return json_reply(400, {"error": "invalid_grant", "error_description": "refresh token unknown or rotated"})
-        body = self._issue(request, reg, old.scope, grant="authorization_code", generation=old.generation + 1)
+            return json_reply(
+                400,
+                {"error": "invalid_grant", "error_description": "refresh token unknown or rotated"},
+            )
+        body = self._issue(
+            request, reg, old.scope, grant="authorization_code", generation=old.generation + 1
+        )
         if not self.settings.rotate_refresh_tokens:
             body.pop("refresh_token")
         if self.settings.refresh_id_token:
-            body["id_token"] = self.id_token(reg.client_id, {}, where="refresh", access_token=body["access_token"])
+            body["id_token"] = self.id_token(
+                reg.client_id, {}, where="refresh", access_token=body["access_token"]
+            )
         self.counters["refreshes"] += 1
         return self._token_reply(body, "refresh_token")
 
@@ -480,17 +583,28 @@ class FapiServer:
         try:
             sub = jwt.decode(assertion, options={"verify_signature": False}).get("sub")
             reg = self.clients[sub]
-            claims = jwt.decode(assertion, reg.legacy_key, algorithms=["RS256"], audience=self.url + "/token")
+            claims = jwt.decode(
+                assertion, reg.legacy_key, algorithms=["RS256"], audience=self.url + "/token"
+            )
         except (jwt.PyJWTError, KeyError) as exc:
-            return json_reply(401, {"code": 401, "message": f"assertion refused: {type(exc).__name__}"})
+            return json_reply(
+                401, {"code": 401, "message": f"assertion refused: {type(exc).__name__}"}
+            )
         self.last_assertion = claims
         with self._lock:
             replay = claims["jti"] in self._seen_jti
             self._seen_jti.add(claims["jti"])
-        ok = not replay and claims["jti"].isdigit() and claims.get("ver") in ("1.1", "1.2") and claims["exp"] - claims["iat"] <= 3600
+        ok = (
+            not replay
+            and claims["jti"].isdigit()
+            and claims.get("ver") in ("1.1", "1.2")
+            and claims["exp"] - claims["iat"] <= 3600
+        )
         if not ok or "client_id" in form or request.header("Authorization"):
             return json_reply(401, {"code": 401, "message": "assertion refused"})
-        return self._token_reply(self._issue(request, reg, form.get("scope", ""), grant="jwt_bearer"), JWT_BEARER)
+        return self._token_reply(
+            self._issue(request, reg, form.get("scope", ""), grant="jwt_bearer"), JWT_BEARER
+        )
 
     def _token_reply(self, body: dict[str, Any], grant: str) -> Reply:
         if self.hooks.mutate_token_response:
@@ -531,7 +645,12 @@ class FapiServer:
         text = "\n".join([request.method, request.path, _raw_query(request), request.body.decode(),
                           (h("Authorization") or "")[7:], h("X-Brad-Nonce") or "", h("X-Brad-Timestamp") or "", "SHA256"])  # fmt: skip
         try:
-            reg.legacy_key.verify(base64.b64decode(h("X-Brad-Signature") or ""), text.encode(), padding.PKCS1v15(), hashes.SHA256())
+            reg.legacy_key.verify(
+                base64.b64decode(h("X-Brad-Signature") or ""),
+                text.encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except Exception:
             return json_reply(401, {"code": 401, "message": "X-Brad-Signature invalid"})
         nonce = h("X-Brad-Nonce") or ""
@@ -553,14 +672,23 @@ def _invalid_client(reason: str) -> Reply:
 
 
 def _invalid_token() -> Reply:
-    return json_reply(401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return json_reply(
+        401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
 
 
 def new_rsa() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def start_server(ca: CertificateAuthority, server_identity: Identity, keys: list[SigningKey], *, extra_ca_pem: bytes = b"", clock: Callable[[], float] = time.time) -> FapiServer:
+def start_server(
+    ca: CertificateAuthority,
+    server_identity: Identity,
+    keys: list[SigningKey],
+    *,
+    extra_ca_pem: bytes = b"",
+    clock: Callable[[], float] = time.time,
+) -> FapiServer:
     return FapiServer(server_identity, ca.certificate_pem + extra_ca_pem, keys, clock=clock).start()
 
 

@@ -55,15 +55,29 @@ def fapi(
     self_signed: Identity,
 ) -> Iterator[FapiServer]:
     """A running test AS with one client registered per authentication method."""
-    server = start_server(ca, server_identity, [SigningKey("as-1", as_key)], extra_ca_pem=self_signed.certificate_pem)
+    server = start_server(
+        ca, server_identity, [SigningKey("as-1", as_key)], extra_ca_pem=self_signed.certificate_pem
+    )
     public = client_key.public_key()
     for registration in (
-        Registration("fapi-client", "private_key_jwt", public_key=public, redirect_uris=(REDIRECT,)),
-        Registration("mtls-client", "tls_client_auth", public_key=public, subject=client_identity.subject, redirect_uris=(REDIRECT,)),
+        Registration(
+            "fapi-client", "private_key_jwt", public_key=public, redirect_uris=(REDIRECT,)
+        ),
+        Registration(
+            "mtls-client",
+            "tls_client_auth",
+            public_key=public,
+            subject=client_identity.subject,
+            redirect_uris=(REDIRECT,),
+        ),
         Registration("basic-client", "client_secret_basic", secret="basic secret/with:odd+chars"),
         Registration("post-client", "client_secret_post", secret="post-secret-value-123"),
-        Registration("selfsigned-client", "self_signed_tls_client_auth", thumbprint=self_signed.x5t_s256),
-        Registration("legacy-client", "none", legacy_key=client_identity._private_key().public_key()),
+        Registration(
+            "selfsigned-client", "self_signed_tls_client_auth", thumbprint=self_signed.x5t_s256
+        ),
+        Registration(
+            "legacy-client", "none", legacy_key=client_identity._private_key().public_key()
+        ),
     ):
         server.register(registration)
     yield server
@@ -84,7 +98,10 @@ def make_client(
 
     def build(**overrides: Any) -> Client:
         env = overrides.pop("environment", None) or Environment.discover(
-            fapi.discovery_url, ca_bundle=ca_bundle, identity=client_identity, fetch=overrides.pop("fetch", True)
+            fapi.discovery_url,
+            ca_bundle=ca_bundle,
+            identity=client_identity,
+            fetch=overrides.pop("fetch", True),
         )
         options: dict[str, Any] = {
             "identity": client_identity,
@@ -103,7 +120,14 @@ def make_client(
         client.close()
 
 
-def api_environment(server: FapiServer, ca_bundle: Path, *, auth_method: str = "client_secret_basic", grant: str = "client_credentials", scopes: tuple[str, ...] = ("cob.read",)) -> Environment:
+def api_environment(
+    server: FapiServer,
+    ca_bundle: Path,
+    *,
+    auth_method: str = "client_secret_basic",
+    grant: str = "client_credentials",
+    scopes: tuple[str, ...] = ("cob.read",),
+) -> Environment:
     """A non-discovery family (Pix / portal style) pointing at the test server."""
     family = Family(
         "api", server.url, token_url=server.url + "/token", grant=grant,  # type: ignore[arg-type]

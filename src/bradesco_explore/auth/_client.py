@@ -54,7 +54,7 @@ from ._credentials import Credentials, load_signing_key
 from ._discovery import ServerMetadata, fetch_metadata, validate_metadata
 from ._environment import Environment, Family
 from ._grants import JWT_BEARER, TokenEndpoint, TokenResponse
-from ._idtoken import IdTokenCheck, validate_id_token
+from ._idtoken import IdTokenCheck, check_payload_claims, validate_id_token, verify_signed
 from ._jose import FAPI_ALGORITHMS, check_algorithms, default_algorithm
 from ._jwks import JWKSCache
 from ._listener import listen_for_redirect
@@ -151,7 +151,7 @@ class Client:
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter()
         self._metadata: ServerMetadata | None = None
-        self._jwks: JWKSCache | None = None
+        self._jwks: dict[str, JWKSCache] = {}
         self._user_key: CacheKey | None = None
         self._nonces = NonceSource()
 
@@ -234,14 +234,14 @@ class Client:
             include_client_id=include_client_id,
         )
 
-    def _key_lookup(self) -> Callable[[Mapping[str, Any], str], Any]:
-        uri = self.metadata().require("jwks_uri", mtls=False)
+    def _key_lookup(self, jwks_uri: str | None = None) -> Callable[[Mapping[str, Any], str], Any]:
+        uri = jwks_uri or self.metadata().require("jwks_uri", mtls=False)
         with self._lock:
-            if self._jwks is None:
-                self._jwks = JWKSCache(
+            jwks = self._jwks.get(uri)
+            if jwks is None:
+                jwks = self._jwks[uri] = JWKSCache(
                     lambda: self._get_json(uri, "jwks_requests"), clock=self.clock, source=uri
                 )
-            jwks = self._jwks
         return lambda header, what: jwks.key_for(header, what=what)
 
     def _get_json(self, url: str, counter: str) -> Any:
@@ -250,25 +250,37 @@ class Client:
         return response.raise_for_status().json()
 
     # -- tokens for the client itself ---------------------------------------------------------------
-    def token(self, scopes: Collection[str] | None = None, *, force: bool = False) -> Token:
+    def token(
+        self,
+        scopes: Collection[str] | None = None,
+        *,
+        grant: str | None = None,
+        force: bool = False,
+    ) -> Token:
         """A usable access token for `scopes` (default: the family's), from the cache if fresh.
 
-        Uses the family's grant: client credentials, Bradesco's JWT bearer, or - for
+        `grant` defaults to the family's: client credentials, Bradesco's JWT bearer, or - for
         authorization-code families - the user's token from `finish`, refreshed as needed.
+        Open Finance clients also ask `grant="client_credentials"` (e.g. for `consents`).
         `force=True` fetches a new one even if the cached token looks fresh.
         """
-        key = self._default_key(scopes)
+        key = self._default_key(scopes, grant)
         reject = self.cache.get(key) if force else None
         token, _ = self.cache.obtain(
             key, self._fetcher(key), margin=self.refresh_margin, reject=reject
         )
         return token
 
-    def _default_key(self, scopes: Collection[str] | None) -> CacheKey:
-        if self.family.grant == "authorization_code":
+    def _default_key(self, scopes: Collection[str] | None, grant: str | None = None) -> CacheKey:
+        chosen_grant = grant or self.family.grant
+        if chosen_grant == "authorization_code":
             return self._user_token_key(scopes)
+        if chosen_grant not in ("client_credentials", "jwt_bearer"):
+            raise ConfigurationError(
+                f"grant {chosen_grant!r} is not one of client_credentials, jwt_bearer, authorization_code."
+            )
         chosen = tuple(scopes) if scopes is not None else self.family.default_scopes
-        return self._key(self.family.grant, chosen)
+        return self._key(chosen_grant, chosen)
 
     def _fetcher(self, key: CacheKey) -> Callable[[Token | None], Token]:
         grant, scopes = key[2], key[3]
@@ -678,6 +690,41 @@ class Client:
             self._user_key = key
         log.info("authorization finished: %r", token)
         return token
+
+    # -- signed resource payloads ------------------------------------------------------------------
+    def verify_signed_payload(
+        self,
+        payload: str | Response,
+        *,
+        audience: str | None = None,
+        issuer: str | None = None,
+        jwks_uri: str | None = None,
+        max_age: float = 300.0,
+    ) -> dict[str, Any]:
+        """Verify a signed resource payload (`application/jwt`, e.g. Open Finance consents).
+
+        The signature must verify with a key from `jwks_uri` (default: the server's JWKS) and
+        an allowed algorithm; `aud` (a string or an array) must hold `audience` (default: the
+        client id - in Open Finance, your organisation id); `iss` must equal `issuer` when
+        given; `iat` must be present and recent. Returns the claims.
+        """
+        raw = payload.text.strip() if isinstance(payload, Response) else payload.strip()
+        claims, _ = verify_signed(
+            raw,
+            what="signed_payload",
+            algorithms=self.algorithms,
+            keys=self._key_lookup(jwks_uri),
+            decryption_key=self._decryption_key,
+        )
+        check_payload_claims(
+            claims,
+            audience=audience or self.credentials.client_id,
+            issuer=issuer,
+            now=self.clock(),
+            leeway=self.leeway,
+            max_age=max_age,
+        )
+        return claims
 
     # -- refresh -------------------------------------------------------------------------------------
     def refresh(self, token: Token) -> Token:

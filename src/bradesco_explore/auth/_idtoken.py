@@ -20,7 +20,13 @@ from ..errors import ResponseValidationError
 from ..identity._formats import PrivateKey
 from ._jose import PublicKey, decrypt, half_hash, is_encrypted, read_header, require_allowed, verify
 
-__all__ = ["IdTokenCheck", "check_time_claims", "validate_id_token", "verify_signed"]
+__all__ = [
+    "IdTokenCheck",
+    "check_payload_claims",
+    "check_time_claims",
+    "validate_id_token",
+    "verify_signed",
+]
 
 KeyLookup = Callable[[Mapping[str, Any], str], PublicKey]
 """`(header, what) -> key`: normally `JWKSCache.key_for`."""
@@ -234,3 +240,35 @@ def _number(value: Any) -> float | None:
 
 def _label(what: str) -> str:
     return {"id_token": "ID token", "jarm": "JARM response"}.get(what, what)
+
+
+def check_payload_claims(
+    claims: Mapping[str, Any],
+    *,
+    audience: str,
+    issuer: str | None,
+    now: float,
+    leeway: float,
+    max_age: float,
+) -> None:
+    """Claims of a signed resource payload: `aud` holds `audience`, `iss`, recent `iat`."""
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if audience not in audiences:
+        raise ResponseValidationError(
+            f"The signed payload is addressed to {aud!r}, not to {audience!r}.",
+            check="signed_payload.aud",
+        )
+    if issuer is not None and claims.get("iss") != issuer:
+        raise ResponseValidationError(
+            f"The signed payload's iss is {claims.get('iss')!r}, not {issuer!r}.",
+            check="signed_payload.iss",
+        )
+    iat = _number(claims.get("iat"))
+    if iat is None or iat > now + leeway or now - iat > max_age + leeway:
+        raise ResponseValidationError(
+            "The signed payload's iat is missing, in the future or too old.",
+            check="signed_payload.iat",
+        )
+    if "exp" in claims:
+        check_time_claims(claims, now=now, leeway=leeway, what="signed_payload")
