@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import jwt
@@ -12,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bradesco_explore.auth import Client, Credentials
 from bradesco_explore.auth._client_auth import ClientAuthentication
-from bradesco_explore.errors import ConfigurationError, OAuthError
+from bradesco_explore.errors import ConfigurationError, OAuthError, ResponseValidationError
 from bradesco_explore.identity import Identity
 
 from ._as import FapiServer
@@ -80,16 +79,18 @@ def test_a_wrong_secret_is_an_oauth_error_without_the_secret(
     fapi: FapiServer, ca_bundle: Path, client_identity: Identity
 ) -> None:
     secret = "definitely-wrong-secret-9876"
-    with cc_client(
-        fapi,
-        ca_bundle,
-        client_identity,
-        auth="client_secret_basic",
-        client_id="basic-client",
-        client_secret=secret,
-    ) as client:
-        with pytest.raises(OAuthError) as info:
-            client.token(["cob.read"])
+    with (
+        cc_client(
+            fapi,
+            ca_bundle,
+            client_identity,
+            auth="client_secret_basic",
+            client_id="basic-client",
+            client_secret=secret,
+        ) as client,
+        pytest.raises(OAuthError) as info,
+    ):
+        client.token(["cob.read"])
     assert info.value.error == "invalid_client" and info.value.status == 401
     assert secret not in str(info.value) and "check client_id" in str(info.value)
     assert info.value.interaction_id
@@ -98,11 +99,13 @@ def test_a_wrong_secret_is_an_oauth_error_without_the_secret(
 def test_a_certificate_the_client_is_not_registered_with_is_refused(
     fapi: FapiServer, ca_bundle: Path, self_signed: Identity
 ) -> None:
-    with cc_client(
-        fapi, ca_bundle, self_signed, auth="tls_client_auth", client_id="mtls-client"
-    ) as client:
-        with pytest.raises(OAuthError, match="invalid_client"):
-            client.token(["cob.read"])
+    with (
+        cc_client(
+            fapi, ca_bundle, self_signed, auth="tls_client_auth", client_id="mtls-client"
+        ) as client,
+        pytest.raises(OAuthError, match="invalid_client"),
+    ):
+        client.token(["cob.read"])
 
 
 def test_private_key_jwt_assertion_claims(
@@ -250,16 +253,18 @@ def test_a_token_endpoint_that_answers_garbage_is_refused(
     fapi: FapiServer, ca_bundle: Path, client_identity: Identity
 ) -> None:
     fapi.hooks.mutate_token_response = lambda body, grant: body.pop("access_token")  # type: ignore[func-returns-value]
-    with cc_client(
-        fapi,
-        ca_bundle,
-        client_identity,
-        auth="client_secret_post",
-        client_id="post-client",
-        client_secret="post-secret-value-123",
-    ) as client:
-        with pytest.raises(Exception, match="no access_token") as info:
-            client.token(["cob.read"])
+    with (
+        cc_client(
+            fapi,
+            ca_bundle,
+            client_identity,
+            auth="client_secret_post",
+            client_id="post-client",
+            client_secret="post-secret-value-123",
+        ) as client,
+        pytest.raises(ResponseValidationError, match="no access_token") as info,
+    ):
+        client.token(["cob.read"])
     assert getattr(info.value, "check", "") == "token_response.access_token"
 
 
