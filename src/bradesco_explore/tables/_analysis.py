@@ -47,7 +47,8 @@ def balance_over_time(
 def balance_over_time(frame: pd.DataFrame, *, plot: bool = False, ax: Any = None) -> Any:
     """The balance at the end of each day, per currency: columns `date, currency, net, balance`.
 
-    - extrato: the bank's own `valorSaldoAposLancamento` of the day's last entry;
+    - extrato: the bank's own `valorSaldoAposLancamento` of the day's last entry (only the
+      period block when the table has it: the other blocks repeat its entries);
     - Open Finance balances: the day's last `availableAmount`;
     - transactions (Open Finance, or extrato without balances): the running total of the
       signed amounts (debits negative), **starting from zero**: transactions do not carry the
@@ -57,6 +58,7 @@ def balance_over_time(frame: pd.DataFrame, *, plot: bool = False, ax: Any = None
     Days are calendar days in America/Sao_Paulo.
     """
     schema = _schema(frame, "balance_over_time")
+    frame = _without_repeated_blocks(frame)
     if (
         "valorSaldoAposLancamento" in frame.columns
         and frame["valorSaldoAposLancamento"].notna().any()
@@ -83,9 +85,11 @@ def spending_by_type(
     """Money out, grouped: columns `<by>, currency, total, count`, biggest total first.
 
     Open Finance transactions: the `DEBITO` rows by `type`; extrato: the negative entries by
-    their description. Totals are positive amounts spent; `by` picks another grouping column.
+    their description (of the period block, when the table has it). Totals are positive
+    amounts spent; `by` picks another grouping column.
     """
     schema = _schema(frame, "spending_by_type")
+    frame = _without_repeated_blocks(frame)
     amounts, currency = _signed_amounts(frame, schema)
     group = by or ("type" if "type" in frame.columns else _first_present(frame, _EXTRATO_LABELS))
     if group is None or group not in frame.columns:
@@ -146,6 +150,14 @@ def _schema(frame: Any, what: str) -> Schema:
             field=KIND_ATTR,
         )
     return schema
+
+
+def _without_repeated_blocks(frame: Any) -> Any:
+    """An extrato's period block alone: the last-entries and future blocks repeat its rows."""
+    if "bloco" not in frame.columns:
+        return frame
+    period = frame["bloco"] == "Por Periodo"
+    return frame[period] if period.any() else frame
 
 
 def _first_present(frame: Any, names: tuple[str, ...]) -> str | None:

@@ -62,10 +62,14 @@ def describe(value: object) -> str:
     return repr(redact(text)) if isinstance(value, str) else redact(text)
 
 
-def malformed(column: str, row: int, value: object, expected: str, rows: Rows) -> DataError:
-    """The `DataError` for one bad cell: which column, which row, what value, what was expected."""
+def malformed(column: str, row: int | None, value: object, expected: str, rows: Rows) -> DataError:
+    """The `DataError` for one bad cell: which column, which row, what value, what was expected.
+
+    `row` is None when the row cannot be told (an object whose fields were all null).
+    """
+    where = f", {rows.where(row)}" if row is not None else ""
     return DataError(
-        f"Column {column!r}, {rows.where(row)}: {describe(value)} is not {expected}. "
+        f"Column {column!r}{where}: {describe(value)} is not {expected}. "
         "The response does not follow the documented format; check the API version, or "
         "pass kind=... if the table kind was guessed wrong.",
         field=column,

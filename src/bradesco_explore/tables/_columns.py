@@ -110,6 +110,8 @@ def _inferred(name: str, schema: Schema, money: set[str]) -> Column:
 
 
 def _add_column(columns: dict[str, Any], column: Column, context: _Context) -> None:
+    if column.type is not ColumnType.RAW:
+        _refuse_objects(column, context)
     raw = context.raw.get(column.name)
     if raw is None:
         raw = _missing(context.count)
@@ -118,6 +120,33 @@ def _add_column(columns: dict[str, Any], column: Column, context: _Context) -> N
     if column.type is ColumnType.MONEY:
         currency = context.raw.get(f"{column.name}.currency", _missing(context.count))
         columns[f"{column.name}.currency"] = _currency(currency, column.name, context)
+
+
+def _refuse_objects(column: Column, context: _Context) -> None:
+    """A typed field that arrived as a JSON object was flattened into `name.child` columns:
+    refuse it rather than show the column as missing (even when the object's fields are all
+    null, and so no row can be named)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    own = {f"{column.name}.currency"} if column.type is ColumnType.MONEY else set()
+    children = [n for n in context.raw if n.startswith(f"{column.name}.") and n not in own]
+    if not children:
+        return
+    present = pa.array([False] * context.count)
+    for child in children:
+        raw = context.raw[child]
+        valid = (
+            pa.array([v is not None for v in raw]) if isinstance(raw, list) else pc.is_valid(raw)
+        )
+        present = pc.or_(present, valid)
+    row = first_true(present)
+    shown = {
+        c[len(column.name) + 1 :]: None if row is None else value_at(context.raw[c], row)
+        for c in children
+    }
+    expected = f"a {column.type.value} value (not an object)"
+    raise malformed(column.name, row, shown, expected, context.rows)
 
 
 def _missing(count: int) -> Any:

@@ -4,7 +4,8 @@ The fast path hands the whole list to Arrow, which infers one type per field in 
 flattens structs level by level. When the records disagree on a field's JSON type (a number
 in one, a string in another) Arrow refuses, and a plain Python walk does the same job; the
 fields whose values still disagree are kept as Python lists for the typed parsers to judge.
-Arrays stay whole: a list of objects is one cell.
+Arrays stay whole: a list of objects is one cell; so does an empty object `{}` (Arrow would
+drop it, and a field must not vanish without a trace).
 """
 
 from __future__ import annotations
@@ -35,14 +36,24 @@ def _flatten_with_arrow(records: Sequence[dict[str, Any]]) -> dict[str, RawColum
     import pyarrow as pa
 
     array = pa.array(records)
-    if not pa.types.is_struct(array.type):
-        raise TypeError("records are not objects")
+    if not pa.types.is_struct(array.type) or _has_empty_object(array.type):
+        raise TypeError("records are not objects, or hold an empty object Arrow would drop")
     table = pa.Table.from_struct_array(array)
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()
     names = table.column_names
     _refuse_duplicates(names)
     return {name: table.column(i).combine_chunks() for i, name in enumerate(names)}
+
+
+def _has_empty_object(struct: Any) -> bool:
+    import pyarrow as pa
+
+    for index in range(struct.num_fields):
+        kind = struct.field(index).type
+        if pa.types.is_struct(kind) and (kind.num_fields == 0 or _has_empty_object(kind)):
+            return True
+    return False
 
 
 def _flatten_in_python(records: Sequence[dict[str, Any]]) -> dict[str, RawColumn]:
@@ -70,7 +81,7 @@ def _flatten_in_python(records: Sequence[dict[str, Any]]) -> dict[str, RawColumn
 def _leaves(record: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
     for key, value in record.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             yield from _leaves(value, f"{name}.")
         else:
             yield name, value
