@@ -113,7 +113,7 @@ class Wire:
         self.meta = self.http.get(sandbox.discovery_url).json()
         self.token_url = self.meta["mtls_endpoint_aliases"]["token_endpoint"]
         self.par_url = self.meta["mtls_endpoint_aliases"]["pushed_authorization_request_endpoint"]
-        self.api = sandbox.environment.family("openfinance").base_url
+        self.api = sandbox.environment.family("openfinance").base_url + "/open-banking"
 
     def with_cert(self, cert: tuple[str, str]) -> Wire:
         return Wire(self.sb, cert)

@@ -41,8 +41,8 @@ class Endpoints:
 
     @property
     def api_base(self) -> str:
-        """Base of the resource APIs (`{api_base}/accounts/v2/accounts`, ...)."""
-        return self.mtls + ROOT
+        """Base of the resource APIs: paths start with `/open-banking/` as the OFB specs write them."""
+        return self.mtls
 
     @property
     def redirect_uri(self) -> str:
