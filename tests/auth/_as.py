@@ -125,6 +125,7 @@ class FapiServer:
         self._access: dict[str, Issued] = {}
         self._refresh: dict[str, Issued] = {}
         self.last_request_object: dict[str, Any] | None = None
+        self.raw_request_objects: list[str] = []
         self.last_assertion: dict[str, Any] | None = None
         self.last_token_form: dict[str, str] | None = None
         router = Router()
@@ -335,6 +336,7 @@ class FapiServer:
         return json_reply(201, {"request_uri": uri, "expires_in": 60})
 
     def _request_object(self, raw: str, reg: Registration) -> dict[str, Any] | Reply:
+        self.raw_request_objects.append(raw)
         try:
             header = jwt.get_unverified_header(raw)
             claims = jwt.decode(

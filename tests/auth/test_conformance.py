@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bradesco_explore.auth import Client, Environment
-from bradesco_explore.errors import OAuthError, ResponseValidationError
+from bradesco_explore.errors import ConfigurationError, OAuthError, ResponseValidationError
 from bradesco_explore.identity import Identity
 
 from ._as import FapiServer, SigningKey
@@ -361,7 +361,7 @@ def test_jarm_flow_with_a_bad_token_endpoint_id_token_never_reaches_resources(
     assert info.value.check == "id_token.nonce"
     assert fapi.calls("/token") == 1
     assert client.cache.keys() == []
-    with pytest.raises(Exception, match="No user token"):
+    with pytest.raises(ConfigurationError, match="No user token"):
         client.get("/accounts")
     assert fapi.calls("/accounts") == 0
 

@@ -178,7 +178,7 @@ def test_the_expected_issuer_comes_from_the_discovery_url(
 
 
 def test_a_non_standard_discovery_url_needs_an_explicit_issuer() -> None:
-    with pytest.raises(ConfigurationError, match="issuer=..."):
+    with pytest.raises(ConfigurationError, match=r"issuer=\.\.\."):
         expected_issuers("https://as.example/config.json")
     found = validate_metadata({"issuer": "https://as.example", "token_endpoint": "https://as.example/t"},
                               discovery_url="https://as.example/config.json", issuer="https://as.example")  # fmt: skip

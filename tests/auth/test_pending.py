@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bradesco_explore.auth import Client, PendingAuthorization
-from bradesco_explore.errors import ConfigurationError
+from bradesco_explore.errors import ConfigurationError, ServerRejectedError
 from bradesco_explore.identity import Identity
 
 from ._as import FapiServer
@@ -103,7 +103,7 @@ def test_follow_reports_a_server_that_needs_a_person(
     fapi.settings.auto_consent = False
     client = make_client()
     pending = client.authorize(scopes=["openid", "accounts"])
-    with pytest.raises(Exception, match="a person must consent") as info:
+    with pytest.raises(ServerRejectedError, match="a person must consent") as info:
         client.follow(pending)
     assert getattr(info.value, "status", None) == 200
 

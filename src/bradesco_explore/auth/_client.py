@@ -81,7 +81,8 @@ class Client:
       (default: `Credentials.from_env()`);
     - `auth`: the client authentication method (default: the family's);
     - `decryption_key`: for encrypted ID tokens / JARM (default: the signing key);
-    - `redirect_uri`: for authorization flows (default: `BRADESCO_REDIRECT_URI`);
+    - `redirect_uri`: for authorization flows (default: `BRADESCO_REDIRECT_URI`, then the
+      environment's `metadata["redirect_uri"]`);
     - `refresh_margin`: seconds before expiry to refresh (capped at half the lifetime);
     - `cache_file` (a 0600 JSON file shared across kernels) or `cache` (a `TokenCache`);
     - `session`: an existing `transport.Session` (default: one for `identity`);
@@ -132,7 +133,11 @@ class Client:
         self.auth_method = auth or self.family.auth_method
         self.clock = clock
         self.cache = cache or TokenCache(cache_file, clock=clock)
-        self.redirect_uri = redirect_uri or setting("redirect_uri")
+        self.redirect_uri = (
+            redirect_uri
+            or setting("redirect_uri")
+            or _text(environment.metadata.get("redirect_uri"))
+        )
         self.refresh_margin = refresh_margin
         self.algorithms = check_algorithms(algorithms or FAPI_ALGORITHMS)
         self.leeway = leeway
@@ -894,6 +899,10 @@ def _invalid_token(response: Response) -> bool:
 def _same_endpoint(url: str, redirect_uri: str) -> bool:
     a, b = urlsplit(url), urlsplit(redirect_uri)
     return (a.scheme, a.netloc, a.path) == (b.scheme, b.netloc, b.path)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _utc(timestamp: float) -> dt.datetime:
