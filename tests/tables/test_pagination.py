@@ -287,13 +287,20 @@ def test_to_frame_accepts_a_paginator_directly(bank: Bank, fetch: Any) -> None:
     assert len(to_frame(OpenFinancePages(fetch, TRANSACTIONS, progress=False))) == len(records)
 
 
-def test_no_progress_bar_is_drawn_for_a_quick_pull(
-    bank: Bank, fetch: Any, capsys: pytest.CaptureFixture[str]
+def test_progress_bar_counts_pages_and_can_be_switched_off(
+    bank: Bank, fetch: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import bradesco_explore.tables._pagination as pagination
+
     serve_transactions(bank)
+    OpenFinancePages(fetch, TRANSACTIONS, progress=False).resume()
+    assert capsys.readouterr().err == ""
+
+    monkeypatch.setattr(pagination, "_PROGRESS_DELAY", 0.0)  # show it at once, however quick
+    monkeypatch.setattr(pagination, "_PROGRESS_REFRESH", 0.0)  # and redraw on every page
     OpenFinancePages(fetch, TRANSACTIONS, progress=True).resume()
-    captured = capsys.readouterr()
-    assert captured.err == "" and captured.out == ""
+    drawn = capsys.readouterr().err
+    assert "OpenFinancePages" in drawn and f"{PAGES}/{PAGES}" in drawn
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,8 @@ log = get_logger("bradesco_explore.tables")
 Fetch = Callable[[str, str, "Mapping[str, Any] | None", Any], Response]
 """`fetch(method, path_or_url, params, json_body) -> Response`, such as `client.request`."""
 
-_PROGRESS_DELAY = 1.0
+_PROGRESS_DELAY = 1.0  # seconds before a bar appears: quick pulls draw nothing
+_PROGRESS_REFRESH = 0.1  # seconds between redraws
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ class Paginator:
             desc=type(self).__name__,
             disable=not self.progress,
             delay=_PROGRESS_DELAY,
+            mininterval=_PROGRESS_REFRESH,
             leave=False,
         )
 

@@ -246,12 +246,17 @@ def _moment_text(value: Any) -> str:
     return str(value.isoformat())
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _summary_html(summary: TableSummary) -> str:
     facts: list[tuple[str, object]] = [("rows", f"{summary.rows:,}")]
     if summary.date_column:
         facts.append((f"date range ({summary.date_column})", summary.date_range))
     facts.extend(
-        (f"total {t.label}", f"{_money_text(t.amount)} ({t.rows:,} rows)") for t in summary.totals
+        (f"total {t.label}", f"{_money_text(t.amount)} ({_count(t.rows, 'row')})")
+        for t in summary.totals
     )
     title = summary.title + (f" · {summary.kind}" if summary.kind else "")
     return card(title, facts_table(facts))
