@@ -44,7 +44,7 @@ def build_frame(
     """The typed DataFrame for `count` records whose fields are `raw` (see the module docstring)."""
     import pandas as pd
 
-    raw = _merge_aliases(raw, schema, count)
+    raw = _merge_aliases(raw, schema)
     money = _collapse_money(raw)
     context = _Context(raw=raw, count=count, rows=rows, mask=mask)
     columns: dict[str, Any] = {}
@@ -61,17 +61,17 @@ def build_frame(
     return frame
 
 
-def _merge_aliases(raw: dict[str, RawColumn], schema: Schema, count: int) -> dict[str, RawColumn]:
+def _merge_aliases(raw: dict[str, RawColumn], schema: Schema) -> dict[str, RawColumn]:
     """Fold misspelt fields (`sinalLacamento`) into their column; the proper spelling wins."""
     merged = dict(raw)
     for column in schema.columns:
         for alias in column.aliases:
             if alias in merged:
-                merged[column.name] = _coalesce(merged.get(column.name), merged.pop(alias), count)
+                merged[column.name] = _coalesce(merged.get(column.name), merged.pop(alias))
     return merged
 
 
-def _coalesce(first: RawColumn | None, second: RawColumn, count: int) -> RawColumn:
+def _coalesce(first: RawColumn | None, second: RawColumn) -> RawColumn:
     if first is None:
         return second
     left, right = _as_list(first), _as_list(second)

@@ -47,8 +47,13 @@ class _Envelope:
     find: Callable[[Record, str], Found | None]
 
 
-_PIX_LISTS = {"cobs": "pix.cob", "cobsv": "pix.cobv", "pix": "pix.pix", "loc": "pix.loc"}
-_PIX_LISTS["webhooks"] = "pix.webhook"
+_PIX_LISTS = {
+    "cobs": "pix.cob",
+    "cobsv": "pix.cobv",
+    "pix": "pix.pix",
+    "loc": "pix.loc",
+    "webhooks": "pix.webhook",
+}
 _EXTRATO_KEYS = ("extratoUltimosLancamentos", "extratoLancamentosFuturos", "extratoPorPeriodo")
 _ERROR_KEYS = frozenset(
     {"errors", "error", "violacoes", "codigo", "code", "cdErro", "errosValidacao", "detail"}
@@ -83,7 +88,7 @@ def is_envelope(body: Any) -> bool:
     try:
         return any(envelope.find(body, "page") is not None for envelope in _ENVELOPES)
     except DataError:
-        return True
+        return True  # an envelope with a malformed inside: tabulating it will say what is wrong
 
 
 def record_kind(records: Sequence[Record]) -> str:
