@@ -23,11 +23,23 @@ def shared_sandbox() -> Iterator[Sandbox]:
         yield sandbox
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """A fresh sandbox for tests that flip switches or expire tokens."""
+@pytest.fixture(scope="module")
+def switchable_sandbox() -> Iterator[Sandbox]:
+    """One sandbox per module for the tests that flip switches (reset after each test)."""
     with Sandbox(seed=7, transactions=500) as sandbox:
         yield sandbox
+
+
+@pytest.fixture
+def sandbox(switchable_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """A sandbox whose switches this test may flip; clock, consent mode, refresh rotation
+    and faults are put back afterwards. Tests using it issue their own tokens, since
+    `expire_tokens()` expires every token issued before."""
+    yield switchable_sandbox
+    switchable_sandbox.clock_skew = 0
+    switchable_sandbox.consent = "auto"
+    switchable_sandbox.rotate_refresh_tokens = False
+    switchable_sandbox.faults.clear()
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +50,7 @@ def wire(shared_sandbox: Sandbox) -> Wire:
 
 @pytest.fixture
 def fresh_wire(sandbox: Sandbox) -> Wire:
-    """Plain-requests helpers bound to the fresh sandbox."""
+    """Plain-requests helpers (a new session) bound to the switchable sandbox."""
     return Wire(sandbox)
 
 
