@@ -277,3 +277,18 @@ def test_a_second_certificate_can_be_registered(
     assert thumbprint == second.x5t_s256
     other = fresh_wire.with_cert(identity_files(second, tmp_path))
     assert other.pix_token()
+
+
+def test_concurrent_clients_are_served_in_parallel_threads(shared_sandbox: Sandbox) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one_client(_: int) -> int:
+        wire = Wire(shared_sandbox)  # its own session, connection and handshake
+        token = wire.pix_token(scope="cob.read")
+        replies = [wire.http.get(f"{wire.mtls}/v2/cob", params={"inicio": "2024-10-01T00:00:00Z", "fim": "2024-10-04T00:00:00Z"},
+                                 headers={"Authorization": f"Bearer {token}"}).status_code for _ in range(5)]  # fmt: skip
+        wire.http.close()
+        return replies.count(200)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        assert list(pool.map(one_client, range(24))) == [5] * 24

@@ -19,9 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .._files import private_directory, write_file
@@ -160,51 +158,55 @@ class Sandbox:
 
     # -- construction ----------------------------------------------------------------------------
     def _build(self) -> None:
-        settings = self._settings
-        self._ledger = SecretLedger()
-        self._clock = Clock()
+        self._ledger, self._clock = SecretLedger(), Clock()
+        server_identity = self._make_identities()
+        self._context = self._make_context()
+        self._make_servers(server_identity)
+        self._register_client()
+        self._register_families()
+
+    def _make_identities(self) -> Identity:
+        """The CA, the registered client identity and signing key; returns the server identity."""
         self._ca = CertificateAuthority("bradesco-explore sandbox CA")
         server_identity = self._ca.issue_server()
         self._identity = self._ca.issue_client("bradesco-explore sandbox client")
         self._signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        bank_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._client_secret = secrets.token_urlsafe(32)
         self._client_id = f"bx-sandbox-{secrets.token_hex(6)}"
-        self._ledger.add(self._client_secret, private_pem(self._signing_key), private_pem(bank_key),
-                         _pem(self._identity._private_key()), _pem(server_identity._private_key()), _pem(self._ca.key))  # fmt: skip
+        keys = (
+            self._signing_key,
+            self._identity._private_key(),
+            server_identity._private_key(),
+            self._ca.key,
+        )
+        self._ledger.add(self._client_secret, *(private_pem(k) for k in keys))
+        return server_identity
+
+    def _make_context(self) -> SandboxContext:
+        settings = self._settings
+        bank_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._ledger.add(private_pem(bank_key))
         self._data = Dataset(settings.seed, settings.transactions, settings.as_of)
         self._counters = Counters()
-        self._context = SandboxContext(
+        return SandboxContext(
             self._clock, ClientRegistry(), TokenStore(self._clock, self._ledger), OneTimeValues(self._clock),
             self._ledger, self._counters, self._data, bank_key, jwk_thumbprint(bank_key.public_key()),
             settings.token_lifetime,
         )  # fmt: skip
+
+    def _make_servers(self, server_identity: Identity) -> None:
         self._faults = Faults()
         self._public_router, self._mtls_router = Router(), Router()
-        ca_pem = self._ca.certificate_pem
-        self._public = TLSServer(
-            self._public_router,
-            server_identity,
-            ca_pem,
-            port=settings.public_port,
-            client_cert="optional",
-            faults=self._faults,
-        )
-        self._mtls = TLSServer(
-            self._mtls_router,
-            server_identity,
-            ca_pem,
-            port=settings.mtls_port,
-            client_cert="required",
-            faults=self._faults,
-        )
+        ca_pem, settings = self._ca.certificate_pem, self._settings
+        self._public = TLSServer(self._public_router, server_identity, ca_pem, port=settings.public_port,
+                                 client_cert="optional", faults=self._faults)  # fmt: skip
+        self._mtls = TLSServer(self._mtls_router, server_identity, ca_pem, port=settings.mtls_port,
+                               client_cert="required", faults=self._faults)  # fmt: skip
         self._endpoints = Endpoints(self._public.base_url, self._mtls.base_url)
         self._context.public_base, self._context.mtls_base = (
             self._public.base_url,
             self._mtls.base_url,
         )
-        self._register_client()
-        self._register_families()
 
     def _register_client(self) -> None:
         signing_public = self._signing_key.public_key()
@@ -229,7 +231,7 @@ class Sandbox:
         self._ca.write_bundle(folder / "ca.pem")
         write_file(folder / "client.pem", self._identity.certificate_pem, private=False)
         write_file(
-            folder / "client.key", _pem(self._identity._private_key()).encode(), private=True
+            folder / "client.key", private_pem(self._identity._private_key()).encode(), private=True
         )
         write_file(folder / "signing.key", private_pem(self._signing_key).encode(), private=True)
         self.write_env_file(folder / ".env")
@@ -475,11 +477,6 @@ class Sandbox:
         if not self._running:
             return card("Bradesco sandbox", f"<p>{esc(repr(self))}</p>")
         return card("Bradesco sandbox (running)", facts_table(self.summary().items()), level="info")
-
-
-def _pem(key: Any) -> str:
-    return str(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode())  # fmt: skip
 
 
 _FAULT_RENDERERS = (

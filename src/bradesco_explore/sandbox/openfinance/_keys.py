@@ -15,6 +15,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from .._state import SecretLedger
 
@@ -48,7 +49,7 @@ def jwk_thumbprint(key: rsa.RSAPublicKey) -> str:
     )
 
 
-def private_pem(key: rsa.RSAPrivateKey) -> str:
+def private_pem(key: PrivateKeyTypes) -> str:
     """A private key as unencrypted PKCS#8 PEM (for the ledger and 0600 files only)."""
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
