@@ -64,6 +64,17 @@ def test_a_consent_is_created_awaiting_and_can_be_read_and_deleted(wire: Wire) -
     )
 
 
+def test_a_percent_encoded_consent_id_in_the_path_is_understood(wire: Wire) -> None:
+    from urllib.parse import quote
+
+    consent_id = wire.consent_id()
+    reply = wire.http.get(
+        f"{wire.api}/consents/v3/consents/{quote(consent_id, safe='')}",
+        headers=fapi_headers(wire.cc_token()),
+    )
+    assert reply.status_code == 200 and reply.json()["data"]["consentId"] == consent_id
+
+
 @pytest.mark.parametrize(
     ("permissions", "code"),
     [

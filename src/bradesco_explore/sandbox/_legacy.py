@@ -259,32 +259,7 @@ class LegacyAPI:
     # -- business ----------------------------------------------------------------------------
     def register_classic(self, request: Request) -> Reply:
         """Register a classic boleto."""
-        body = _json(request)
-        require_fields(body, CLASSIC_REQUIRED)
-        if str(body["nuCPFCNPJ"]).lstrip("0") != self.context.data.beneficiary.cnpj_root:
-            raise refusal(
-                "NEGOCIACAO_NAO_AUTORIZADA",
-                "BENEFICIARIO NAO AUTORIZADO",
-                Violation("nuCPFCNPJ", str(body["nuCPFCNPJ"])[:14]),
-                status=422,
-            )
-        issued, due = (
-            parse_br_date(body["dtEmissaoTitulo"]),
-            parse_br_date(body["dtVencimentoTitulo"]),
-        )
-        if issued is None or due is None or due < issued:
-            raise refusal("DATA_INVALIDA", "DATAS INVALIDAS (dd.MM.yyyy, VENCIMENTO APOS EMISSAO)",
-                          Violation("dtVencimentoTitulo", str(body["dtVencimentoTitulo"])[:10]), status=422)  # fmt: skip
-        if not str(body["vlNominalTitulo"]).isdigit() or int(body["vlNominalTitulo"]) <= 0:
-            raise refusal(
-                "VALOR_INVALIDO",
-                "VALOR NOMINAL INVALIDO (CENTAVOS)",
-                Violation("vlNominalTitulo", str(body["vlNominalTitulo"])[:15]),
-                status=422,
-            )
-        title = Title(self.book.assign(str(body["nuTitulo"])), str(body["nuCliente"]), str(body["nuNegociacao"]),
-                      int(body["idProduto"]), issued, due, int(body["vlNominalTitulo"]), str(body["nomePagador"]),
-                      str(body["nuCpfcnpjPagador"]))  # fmt: skip
+        title = self._classic_title(_json(request))
         if self.book.find(title.nosso_numero) is not None:
             raise refusal(
                 "TITULO_JA_CADASTRADO",
@@ -299,6 +274,26 @@ class LegacyAPI:
             "cdBarras": title.bar_code, "vlTitulo": title.cents, "dtVencimento": br_date(title.due),
             "dtEmissao": br_date(title.issued),
         })  # fmt: skip
+
+    def _classic_title(self, body: dict[str, Any]) -> Title:
+        """The title a classic registration describes, after the layout checks (422 otherwise)."""
+        require_fields(body, CLASSIC_REQUIRED)
+        if str(body["nuCPFCNPJ"]).lstrip("0") != self.context.data.beneficiary.cnpj_root:
+            raise refusal("NEGOCIACAO_NAO_AUTORIZADA", "BENEFICIARIO NAO AUTORIZADO",
+                          Violation("nuCPFCNPJ", str(body["nuCPFCNPJ"])[:14]), status=422)  # fmt: skip
+        issued, due = (
+            parse_br_date(body["dtEmissaoTitulo"]),
+            parse_br_date(body["dtVencimentoTitulo"]),
+        )
+        if issued is None or due is None or due < issued:
+            raise refusal("DATA_INVALIDA", "DATAS INVALIDAS (dd.MM.yyyy, VENCIMENTO APOS EMISSAO)",
+                          Violation("dtVencimentoTitulo", str(body["dtVencimentoTitulo"])[:10]), status=422)  # fmt: skip
+        if not str(body["vlNominalTitulo"]).isdigit() or int(body["vlNominalTitulo"]) <= 0:
+            raise refusal("VALOR_INVALIDO", "VALOR NOMINAL INVALIDO (CENTAVOS)",
+                          Violation("vlNominalTitulo", str(body["vlNominalTitulo"])[:15]), status=422)  # fmt: skip
+        return Title(self.book.assign(str(body["nuTitulo"])), str(body["nuCliente"]), str(body["nuNegociacao"]),
+                     int(body["idProduto"]), issued, due, int(body["vlNominalTitulo"]), str(body["nomePagador"]),
+                     str(body["nuCpfcnpjPagador"]))  # fmt: skip
 
     def register_hybrid(self, request: Request) -> Reply:
         """Register a hybrid boleto (same flat layout and canned scenarios as the portal)."""

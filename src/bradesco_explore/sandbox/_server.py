@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -157,7 +157,7 @@ class Router:
             if route.method != request.method:
                 allowed.append(route.method)
                 continue
-            request.params = match.groupdict()
+            request.params = {k: unquote(v) for k, v in match.groupdict().items()}
             with self._hits_lock:
                 self.hits[f"{route.method} {route.template}"] += 1
             return route.handler(request)
