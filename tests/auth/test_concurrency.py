@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ MARGIN = 10.0
 def clocked(
     ca: CertificateAuthority, server_identity: Identity, as_key: rsa.RSAPrivateKey
 ) -> Iterator[tuple[FapiServer, FakeClock]]:
-    clock = FakeClock()
+    clock = FakeClock(now=float(int(time.time())))  # whole seconds: datetimes hold them exactly
     server = start_server(ca, server_identity, [SigningKey("as-1", as_key)], clock=clock)
     server.register(
         Registration("post-client", "client_secret_post", secret="post-secret-value-123")

@@ -206,3 +206,13 @@ def test_a_discovery_document_that_is_not_an_object_is_refused() -> None:
             ["x"], discovery_url="https://as.example/.well-known/openid-configuration"
         )
     assert info.value.check == "discovery.format"
+
+
+@pytest.mark.parametrize(
+    "algorithms", [("RS256",), ("PS256", "none"), ("HS256",), ("PS256", "RS256")]
+)
+def test_the_verification_allowlist_cannot_be_widened(
+    make_client: Any, algorithms: tuple[str, ...]
+) -> None:
+    with pytest.raises(ConfigurationError):
+        make_client(algorithms=algorithms)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..errors import ResponseValidationError
+from ..errors import ConfigurationError, ResponseValidationError
 from ..identity._formats import PrivateKey
 from ..transport import Session
 from ._client_auth import ClientAuthentication
@@ -27,15 +27,19 @@ from ._jose import sign
 
 __all__ = [
     "PushedRequest",
+    "authorization_scopes",
     "authorization_url",
     "code_challenge",
     "new_verifier",
+    "optional_params",
     "push_request",
     "random_value",
     "request_object",
+    "response_type_for",
 ]
 
 REQUEST_OBJECT_LIFETIME = 300
+_JARM_MODES = frozenset({"jwt", "query.jwt", "fragment.jwt"})
 
 
 def random_value(nbytes: int = 32) -> str:
@@ -130,3 +134,50 @@ def authorization_url(endpoint: str, params: Mapping[str, str]) -> str:
     parts = urlsplit(endpoint)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+def authorization_scopes(scopes: Collection[str], consent: str | None) -> tuple[str, ...]:
+    """The requested scopes, de-duplicated, plus Open Finance's `consent:<id>`."""
+    chosen = list(dict.fromkeys(scopes))
+    if consent:
+        chosen.append(consent if consent.startswith("consent:") else f"consent:{consent}")
+    if not chosen:
+        raise ConfigurationError(
+            "An authorization needs scopes, e.g. scopes=['openid', 'accounts']."
+        )
+    return tuple(chosen)
+
+
+def response_type_for(scope: tuple[str, ...], response_mode: str | None) -> tuple[str, str | None]:
+    """FAPI's two choices: `code id_token`, or `code` with a JARM response mode."""
+    if response_mode in _JARM_MODES:
+        return "code", response_mode
+    if response_mode not in (None, "fragment"):
+        raise ConfigurationError(
+            f"response_mode {response_mode!r} is not supported: use None (code id_token in the "
+            "fragment) or 'jwt' (JARM)."
+        )
+    if "openid" not in scope:
+        raise ConfigurationError(
+            "Without the 'openid' scope FAPI requires a JARM response: add 'openid' to scopes "
+            "or pass response_mode='jwt'."
+        )
+    return "code id_token", response_mode
+
+
+def optional_params(
+    mode: str | None,
+    claims: Mapping[str, Any] | None,
+    prompt: str | None,
+    acr_values: Collection[str] | None,
+    max_age: int | None,
+) -> dict[str, Any]:
+    """The optional authorization parameters that were given."""
+    extra: dict[str, Any] = {
+        "response_mode": mode,
+        "claims": dict(claims) if claims else None,
+        "prompt": prompt,
+        "acr_values": " ".join(acr_values) if acr_values else None,
+        "max_age": max_age,
+    }
+    return {k: v for k, v in extra.items() if v is not None}

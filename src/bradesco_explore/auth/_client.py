@@ -30,16 +30,18 @@ from .._secret import Secret, get_logger
 from ..config import setting
 from ..errors import ConfigurationError, ResponseValidationError, ServerRejectedError
 from ..identity import Identity
-from ..identity._formats import PrivateKey
 from ..transport import NO_RETRY, ExchangeLog, RequestSigner, Response, Session
 from ._authorization_request import (
     REQUEST_OBJECT_LIFETIME,
+    authorization_scopes,
     authorization_url,
     code_challenge,
     new_verifier,
+    optional_params,
     push_request,
     random_value,
     request_object,
+    response_type_for,
 )
 from ._bradesco import NonceSource, brad_signer, jwt_bearer_assertion
 from ._callback import (
@@ -50,12 +52,12 @@ from ._callback import (
     verify_jarm,
 )
 from ._client_auth import AudienceStrategy, ClientAuthentication
-from ._credentials import Credentials, load_signing_key
+from ._credentials import Credentials, KeySource, merge_credentials, signing_key_from
 from ._discovery import ServerMetadata, fetch_metadata, validate_metadata
 from ._environment import Environment, Family
 from ._grants import JWT_BEARER, TokenEndpoint, TokenResponse
 from ._idtoken import IdTokenCheck, check_payload_claims, validate_id_token, verify_signed
-from ._jose import FAPI_ALGORITHMS, check_algorithms, default_algorithm
+from ._jose import FAPI_ALGORITHMS, check_fapi_algorithms, default_algorithm
 from ._jwks import JWKSCache
 from ._listener import listen_for_redirect
 from ._pending import PendingAuthorization
@@ -67,8 +69,6 @@ __all__ = ["Client"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _INVALID_TOKEN = re.compile(r'error\s*=\s*"?invalid_token"?', re.IGNORECASE)
-_JARM_MODES = frozenset({"jwt", "query.jwt", "fragment.jwt"})
-KeySource = PrivateKey | str | os.PathLike[str] | bytes
 
 
 class Client:
@@ -127,7 +127,7 @@ class Client:
         self.family: Family = environment.family(family)
         self.session = session or Session(identity, ca_bundle=environment.ca_bundle)
         self.identity = identity or self.session.identity
-        self.credentials = _credentials(
+        self.credentials = merge_credentials(
             credentials, client_id, client_secret, signing_key, signing_kid
         )
         self.auth_method = auth or self.family.auth_method
@@ -139,12 +139,12 @@ class Client:
             or _text(environment.metadata.get("redirect_uri"))
         )
         self.refresh_margin = refresh_margin
-        self.algorithms = check_algorithms(algorithms or FAPI_ALGORITHMS)
+        self.algorithms = check_fapi_algorithms(algorithms or FAPI_ALGORITHMS)
         self.leeway = leeway
         self.id_token_max_age = id_token_max_age
         self.par = par
         self.max_reactive_refreshes = max(0, max_reactive_refreshes)
-        self._decryption_key = _key(decryption_key) or self.credentials.signing_key
+        self._decryption_key = signing_key_from(decryption_key) or self.credentials.signing_key
         self._authentication = ClientAuthentication(
             self.auth_method,
             self.credentials,
@@ -446,8 +446,8 @@ class Client:
         """
         metadata, now = self.metadata(), self.clock()
         issuer, redirect = metadata.require_issuer(), self._redirect_uri(redirect_uri)
-        scope = _authorization_scopes(scopes or self.family.default_scopes, consent)
-        response_type, mode = _response_type(scope, response_mode)
+        scope = authorization_scopes(scopes or self.family.default_scopes, consent)
+        response_type, mode = response_type_for(scope, response_mode)
         state, nonce, verifier = random_value(), random_value(), new_verifier()
         params: dict[str, Any] = {
             "response_type": response_type,
@@ -458,7 +458,7 @@ class Client:
             "code_challenge": code_challenge(verifier),
             "code_challenge_method": "S256",
         }
-        params |= _optional_params(mode, claims, prompt, acr_values, max_age)
+        params |= optional_params(mode, claims, prompt, acr_values, max_age)
         signed = self._request_object(params, issuer, now)
         url, request_uri, lifetime = self._authorization_target(metadata, signed, params)
         self._count("authorizations")
@@ -816,75 +816,6 @@ class Client:
 
 
 # -- module helpers ------------------------------------------------------------------------------------
-def _credentials(
-    credentials: Credentials | None,
-    client_id: str | None,
-    client_secret: str | Secret | None,
-    signing_key: KeySource | None,
-    signing_kid: str | None,
-) -> Credentials:
-    if credentials is None and client_id is None:
-        credentials = Credentials.from_env()
-    base = credentials or Credentials(client_id=str(client_id))
-    return replace(
-        base,
-        client_id=client_id or base.client_id,
-        client_secret=Secret(client_secret) if client_secret is not None else base.client_secret,
-        signing_key=_key(signing_key) or base.signing_key,
-        signing_kid=signing_kid or base.signing_kid,
-    )
-
-
-def _key(source: KeySource | None) -> PrivateKey | None:
-    if source is None or not isinstance(source, str | bytes | os.PathLike):
-        return source
-    return load_signing_key(source)
-
-
-def _authorization_scopes(scopes: Collection[str], consent: str | None) -> tuple[str, ...]:
-    chosen = list(dict.fromkeys(scopes))
-    if consent:
-        chosen.append(consent if consent.startswith("consent:") else f"consent:{consent}")
-    if not chosen:
-        raise ConfigurationError(
-            "An authorization needs scopes, e.g. scopes=['openid', 'accounts']."
-        )
-    return tuple(chosen)
-
-
-def _response_type(scope: tuple[str, ...], response_mode: str | None) -> tuple[str, str | None]:
-    if response_mode in _JARM_MODES:
-        return "code", response_mode
-    if response_mode not in (None, "fragment"):
-        raise ConfigurationError(
-            f"response_mode {response_mode!r} is not supported: use None (code id_token in the "
-            "fragment) or 'jwt' (JARM)."
-        )
-    if "openid" not in scope:
-        raise ConfigurationError(
-            "Without the 'openid' scope FAPI requires a JARM response: add 'openid' to scopes "
-            "or pass response_mode='jwt'."
-        )
-    return "code id_token", response_mode
-
-
-def _optional_params(
-    mode: str | None,
-    claims: Mapping[str, Any] | None,
-    prompt: str | None,
-    acr_values: Collection[str] | None,
-    max_age: int | None,
-) -> dict[str, Any]:
-    extra: dict[str, Any] = {
-        "response_mode": mode,
-        "claims": dict(claims) if claims else None,
-        "prompt": prompt,
-        "acr_values": " ".join(acr_values) if acr_values else None,
-        "max_age": max_age,
-    }
-    return {k: v for k, v in extra.items() if v is not None}
-
-
 def _with_id_token(result: TokenResponse, claims: Mapping[str, Any] | None) -> Token:
     raw = Secret(result.id_token) if result.id_token else None
     return replace(result.token, id_token_claims=dict(claims) if claims else None, id_token=raw)

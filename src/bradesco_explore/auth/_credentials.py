@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,9 @@ from ..config import SecretSource, secret_setting, setting
 from ..errors import ConfigurationError
 from ..identity._formats import PrivateKey, parse
 from ..identity._identity import Password, password_bytes, read_source
+
+KeySource = PrivateKey | str | os.PathLike[str] | bytes
+"""A private key object, or a path / bytes holding one."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -114,3 +117,30 @@ def load_signing_key(
             f"{label} holds no private key; the signing key must be a private key file."
         )
     return parsed.key
+
+
+def merge_credentials(
+    credentials: Credentials | None,
+    client_id: str | None,
+    client_secret: str | Secret | None,
+    signing_key: KeySource | None,
+    signing_kid: str | None,
+) -> Credentials:
+    """`credentials` (default: from the environment) with the explicit shortcuts applied."""
+    if credentials is None and client_id is None:
+        credentials = Credentials.from_env()
+    base = credentials or Credentials(client_id=str(client_id))
+    return replace(
+        base,
+        client_id=client_id or base.client_id,
+        client_secret=Secret(client_secret) if client_secret is not None else base.client_secret,
+        signing_key=signing_key_from(signing_key) or base.signing_key,
+        signing_kid=signing_kid or base.signing_kid,
+    )
+
+
+def signing_key_from(source: KeySource | None) -> PrivateKey | None:
+    """A private key object, or one loaded from a path or bytes (None stays None)."""
+    if source is None or not isinstance(source, str | bytes | os.PathLike):
+        return source
+    return load_signing_key(source)

@@ -32,6 +32,7 @@ __all__ = [
     "LEGACY_ALGORITHMS",
     "PublicKey",
     "check_algorithms",
+    "check_fapi_algorithms",
     "decrypt",
     "default_algorithm",
     "half_hash",
@@ -79,6 +80,18 @@ def check_algorithms(algorithms: Collection[str]) -> tuple[str, ...]:
             raise ConfigurationError(
                 f"Unsupported signing algorithm {alg!r}; choose from {', '.join(sorted(_SUPPORTED))}."
             )
+    return chosen
+
+
+def check_fapi_algorithms(algorithms: Collection[str]) -> tuple[str, ...]:
+    """An allowlist for ID tokens, JARM and signed payloads: FAPI algorithms only."""
+    chosen = check_algorithms(algorithms)
+    outside = [alg for alg in chosen if alg not in FAPI_ALGORITHMS]
+    if outside:
+        raise InsecureConfigurationError(
+            f"{', '.join(outside)} cannot verify ID tokens or JARM responses here: FAPI allows "
+            "PS256 and ES256 only (RS256 is used solely to sign Bradesco's legacy assertion)."
+        )
     return chosen
 
 
