@@ -81,6 +81,7 @@ class Hooks:
     mutate_jarm: Callable[[dict[str, Any], dict[str, Any]], str | None] | None = None
     mutate_response: Callable[[dict[str, str]], None] | None = None
     mutate_token_response: Callable[[dict[str, Any], str], None] | None = None
+    mutate_userinfo: Callable[[dict[str, Any]], str | None] | None = None
 
 
 @dataclass
@@ -138,6 +139,7 @@ class FapiServer:
         router.add("POST", "/token", self._token)
         router.add("POST", "/plain/token", self._plain)
         router.add("GET", "/accounts", self._accounts)
+        router.add("GET", "/userinfo", self._userinfo)
         router.add("POST", "/v1/boleto/registrarBoleto", self._legacy_boleto)
         self.server = TLSServer(router, server_identity, client_ca_pem, client_cert="optional")
 
@@ -187,6 +189,7 @@ class FapiServer:
             "authorization_endpoint": base + "/authorize",
             "token_endpoint": prefix + "/token",
             "jwks_uri": base + "/jwks",
+            "userinfo_endpoint": base + "/userinfo",
             "response_types_supported": ["code id_token", "code"],
             "response_modes_supported": ["fragment", "jwt", "query.jwt"],
             "id_token_signing_alg_values_supported": ["PS256"],
@@ -637,6 +640,17 @@ class FapiServer:
             return _invalid_token()
         self.counters["resource_ok"] += 1
         return json_reply(200, {"data": [{"accountId": "acc-1", "brandName": "Bradesco"}]})
+
+    def _userinfo(self, request: Request) -> Reply:
+        issued = self._bearer(request)
+        if isinstance(issued, Reply):
+            return issued
+        claims: dict[str, Any] = {"sub": "user-76109277673", "name": "Fulano"}
+        if self.hooks.mutate_userinfo:
+            result = self.hooks.mutate_userinfo(claims)
+            if result is not None:
+                return Reply(200, result.encode(), {"Content-Type": "application/jwt"})
+        return json_reply(200, claims)
 
     def _legacy_boleto(self, request: Request) -> Reply:
         issued = self._bearer(request)

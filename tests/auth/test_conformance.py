@@ -606,3 +606,43 @@ def test_request_object_by_value_when_the_server_has_no_par(
     pending, redirect = run_to_redirect(client)
     assert "request=" in pending.url and pending.request_uri is None
     assert client.finish(pending, redirect).id_token_claims is not None
+
+
+def test_max_age_requires_a_recent_auth_time(
+    fapi: FapiServer, make_client: Callable[..., Client]
+) -> None:
+    fapi.hooks.mutate_id_token = front(lambda c, h: c.__setitem__("auth_time", c["iat"] - 3000))
+    client = make_client()
+    pending, redirect = run_to_redirect(client, max_age=600)
+    assert fapi.last_request_object is not None and fapi.last_request_object["max_age"] == 600
+    with pytest.raises(ResponseValidationError) as info:
+        client.finish(pending, redirect)
+    assert info.value.check == "id_token.auth_time"
+    assert_stopped_before_token(fapi)
+    fapi.hooks.mutate_id_token = None
+    assert client.finish(*run_to_redirect(client, max_age=600)).id_token_claims is not None
+
+
+def test_42_userinfo_for_another_subject_is_refused(
+    fapi: FapiServer, make_client: Callable[..., Client]
+) -> None:
+    client = make_client()
+    token = client.finish(*run_to_redirect(client))
+    assert client.userinfo(token)["name"] == "Fulano"
+    fapi.hooks.mutate_userinfo = lambda claims: claims.__setitem__("sub", "someone-else")  # type: ignore[func-returns-value]
+    with pytest.raises(ResponseValidationError) as info:
+        client.userinfo(token)
+    assert info.value.check == "userinfo.sub"
+
+
+def test_signed_userinfo_is_verified(fapi: FapiServer, make_client: Callable[..., Client]) -> None:
+    client = make_client()
+    token = client.finish(*run_to_redirect(client))
+    fapi.hooks.mutate_userinfo = lambda claims: fapi.sign(
+        claims | {"iss": fapi.issuer, "aud": "fapi-client"}
+    )
+    assert client.userinfo(token)["sub"] == "user-76109277673"
+    fapi.hooks.mutate_userinfo = lambda claims: tampered(fapi.sign(claims))
+    with pytest.raises(ResponseValidationError) as info:
+        client.userinfo(token)
+    assert info.value.check == "userinfo.signature"

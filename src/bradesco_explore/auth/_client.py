@@ -467,6 +467,7 @@ class Client:
             state=Secret(state), nonce=Secret(nonce), code_verifier=Secret(verifier), scopes=scope,
             response_type=response_type, response_mode=mode, request_uri=request_uri,
             created_at=_utc(now), expires_at=_utc(now + lifetime), family=self.family.name,
+            max_age=max_age,
         )  # fmt: skip
 
     def _redirect_uri(self, given: str | None) -> str:
@@ -633,6 +634,7 @@ class Client:
             client_id=self.credentials.client_id,
             algorithms=self.algorithms,
             nonce=pending.nonce.reveal() if pending else None,
+            auth_max_age=pending.max_age if pending else None,
             leeway=self.leeway,
             max_age=self.id_token_max_age,
             **specific,
@@ -695,6 +697,53 @@ class Client:
             self._user_key = key
         log.info("authorization finished: %r", token)
         return token
+
+    # -- userinfo -------------------------------------------------------------------------------------
+    def userinfo(self, token: Token | None = None) -> dict[str, Any]:
+        """The user's claims from the UserInfo endpoint (over mTLS, with the user's token).
+
+        A signed (`application/jwt`) answer is verified like an ID token's signature. Its `sub`
+        must be exactly the ID token's (OpenID Connect Core §5.3.2); otherwise nothing from
+        it is returned.
+        """
+        url = self.metadata().require("userinfo_endpoint", mtls=self._mtls)
+        key = self._request_key(token, None)
+        current = self._current_token(key, token)
+        expected = (current.id_token_claims or {}).get("sub")
+        if expected is None:
+            raise ConfigurationError(
+                "UserInfo is checked against the ID token's sub, and this token has no ID "
+                "token: authorise with the openid scope."
+            )
+        response = self.request("GET", url, token=current)
+        claims = self._userinfo_claims(response)
+        if claims.get("sub") != expected:
+            raise ResponseValidationError(
+                "The UserInfo response is about another user (its sub differs from the ID "
+                "token's); its claims are not used.",
+                check="userinfo.sub",
+            )
+        return claims
+
+    def _userinfo_claims(self, response: Response) -> dict[str, Any]:
+        if response.headers.get("content-type", "").split(";")[0].strip() == "application/jwt":
+            claims, _ = verify_signed(
+                response.text.strip(),
+                what="userinfo",
+                algorithms=self.algorithms,
+                keys=self._key_lookup(),
+                decryption_key=self._decryption_key,
+            )
+            _check_signed_userinfo(
+                claims, issuer=self._issuer(), client_id=self.credentials.client_id
+            )
+            return claims
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ResponseValidationError(
+                "The UserInfo response is not a JSON object.", check="userinfo.format"
+            )
+        return body
 
     # -- signed resource payloads ------------------------------------------------------------------
     def verify_signed_payload(
@@ -816,6 +865,17 @@ class Client:
 
 
 # -- module helpers ------------------------------------------------------------------------------------
+def _check_signed_userinfo(claims: Mapping[str, Any], *, issuer: str, client_id: str) -> None:
+    """OpenID Connect Core §5.3.2: `iss` and `aud`, when present, name this issuer and client."""
+    aud = claims.get("aud", client_id)
+    audiences = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if claims.get("iss", issuer) != issuer or client_id not in audiences:
+        raise ResponseValidationError(
+            "The signed UserInfo response names another issuer or audience (iss/aud).",
+            check="userinfo.iss",
+        )
+
+
 def _with_id_token(result: TokenResponse, claims: Mapping[str, Any] | None) -> Token:
     raw = Secret(result.id_token) if result.id_token else None
     return replace(result.token, id_token_claims=dict(claims) if claims else None, id_token=raw)

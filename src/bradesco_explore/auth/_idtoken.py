@@ -40,6 +40,8 @@ class IdTokenCheck:
     - `code` / `state`: `c_hash` / `s_hash` required and equal when given (front channel);
     - `access_token`: `at_hash` compared when the token carries one;
     - `previous`: claims of the ID token this one refreshes (`iss`, `sub`, `aud` must match);
+    - `auth_max_age`: the `max_age` the request asked for: `auth_time` is then required and
+      may be no older (OpenID Connect Core §3.1.2.1);
     - `leeway`: clock-skew allowance in seconds (kept under 6 minutes);
     - `max_age`: how old `iat` may be.
     """
@@ -53,6 +55,7 @@ class IdTokenCheck:
     access_token: str | None = None
     previous: Mapping[str, Any] | None = None
     trusted_audiences: tuple[str, ...] = ()
+    auth_max_age: float | None = None
     leeway: float = 60.0
     max_age: float = 3600.0
 
@@ -91,6 +94,7 @@ def validate_id_token(
     _check_audience(claims, check)
     check_time_claims(claims, now=now, leeway=check.leeway, what="id_token")
     _check_issued_at(claims, now=now, check=check)
+    _check_auth_time(claims, now=now, check=check)
     _check_nonce(claims, check.nonce)
     _check_hashes(claims, algorithm, check)
     _check_continuity(claims, check.previous)
@@ -176,6 +180,22 @@ def _check_issued_at(claims: Mapping[str, Any], *, now: float, check: IdTokenChe
             f"The ID token was issued {age / 3600:.1f} h ago (iat); at most {check.max_age:.0f} s "
             "is accepted, so it may be a replay.",
             "iat",
+        )
+
+
+def _check_auth_time(claims: Mapping[str, Any], *, now: float, check: IdTokenCheck) -> None:
+    if check.auth_max_age is None:
+        return
+    auth_time = _number(claims.get("auth_time"))
+    if auth_time is None:
+        raise _fail(
+            "The request asked for max_age, but the ID token has no auth_time.", "auth_time"
+        )
+    if now - auth_time > check.auth_max_age + check.leeway:
+        raise _fail(
+            f"The user authenticated {now - auth_time:.0f} s ago, more than the max_age of "
+            f"{check.auth_max_age:.0f} s the request asked for.",
+            "auth_time",
         )
 
 

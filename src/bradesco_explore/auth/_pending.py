@@ -47,6 +47,7 @@ class PendingAuthorization:
     created_at: dt.datetime
     expires_at: dt.datetime
     family: str = ""
+    max_age: int | None = None
 
     @property
     def uses_jarm(self) -> bool:
@@ -103,6 +104,7 @@ class PendingAuthorization:
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(),
             "family": self.family,
+            "max_age": self.max_age,
         }
 
     @classmethod
@@ -126,6 +128,7 @@ class PendingAuthorization:
                 created_at=dt.datetime.fromisoformat(document["created_at"]),
                 expires_at=dt.datetime.fromisoformat(document["expires_at"]),
                 family=str(document.get("family") or ""),
+                max_age=document.get("max_age"),
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             raise ConfigurationError(
