@@ -8,8 +8,10 @@ Several can run side by side: each takes free ports and its own private director
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -53,18 +55,22 @@ def run_sandbox(args: argparse.Namespace) -> int:
     """Start, print where everything is, wait for Ctrl-C (or SIGTERM), stop."""
     from ..sandbox import Sandbox
 
-    sandbox = Sandbox(
-        seed=args.seed, transactions=args.transactions, token_lifetime=args.token_lifetime,
-        consent=args.consent, public_port=args.public_port, mtls_port=args.mtls_port,
-    ).start()  # fmt: skip
-    try:
-        if args.env_file:
-            sandbox.write_env_file(args.env_file)
-        _print_summary(sandbox, args.env_file)
-        _wait_for_stop()
-    finally:
-        sandbox.stop()
-        print("sandbox stopped", flush=True)
+    with (
+        _stop_signals() as stop
+    ):  # installed first: a Ctrl-C right after the banner still stops cleanly
+        sandbox = Sandbox(
+            seed=args.seed, transactions=args.transactions, token_lifetime=args.token_lifetime,
+            consent=args.consent, public_port=args.public_port, mtls_port=args.mtls_port,
+        ).start()  # fmt: skip
+        try:
+            if args.env_file:
+                sandbox.write_env_file(args.env_file)
+            _print_summary(sandbox, args.env_file)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sandbox.stop()
+            print("sandbox stopped", flush=True)
     return 0
 
 
@@ -72,7 +78,7 @@ def _print_summary(sandbox: Sandbox, env_copy: str | None) -> None:
     env = sandbox.environment
     rows = [("public URL", sandbox.public_url), ("mTLS URL", sandbox.mtls_url)]
     rows += [
-        (f"{name} token", family.token_url or "-")
+        (f"{name} token", family.token_url)
         for name, family in env.families.items()
         if family.token_url
     ]
@@ -92,14 +98,16 @@ def _print_summary(sandbox: Sandbox, env_copy: str | None) -> None:
     ]
     if env_copy:
         rows.append((".env copy", env_copy))
-    print(f"Bradesco sandbox running (started in {sandbox.startup_seconds:.2f} s)", flush=False)
+    print(f"Bradesco sandbox running (started in {sandbox.startup_seconds or 0:.2f} s)")
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
     print("Press Ctrl-C to stop.", flush=True)
 
 
-def _wait_for_stop() -> None:
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (previous handlers restored)."""
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -107,8 +115,7 @@ def _wait_for_stop() -> None:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(0.5):
-            pass
+        yield stop
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
