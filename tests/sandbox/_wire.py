@@ -157,7 +157,7 @@ class Wire:
         text = "\n".join(["POST", path, query, raw, token, nonce, timestamp, "SHA256"])
         signature = self.sb.identity._private_key().sign(
             text.encode(), padding.PKCS1v15(), hashes.SHA256()
-        )  # type: ignore[call-arg, union-attr]
+        )
         encoded = (encode or (lambda b: base64.b64encode(b).decode()))(signature)
         if tamper:
             encoded = ("A" if encoded[0] != "A" else "B") + encoded[1:]
