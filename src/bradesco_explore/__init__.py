@@ -76,6 +76,7 @@ _LAZY = {
     "spending_by_type": ".tables",
     "boleto_status_counts": ".tables",
     "Sandbox": ".sandbox",
+    "Workspace": ".workspace",
 }
 
 __all__ = [
@@ -118,6 +119,7 @@ __all__ = [
     "Table",
     "Token",
     "TokenCache",
+    "Workspace",
     "__version__",
     "balance_over_time",
     "boleto_status_counts",
@@ -151,6 +153,7 @@ if TYPE_CHECKING:
         to_frame,
     )
     from .transport import ExchangeLog, Response, RetryPolicy, Session
+    from .workspace import Workspace
 
 
 def __getattr__(name: str) -> Any:

@@ -140,7 +140,7 @@ class Environment:
     def bradesco_sandbox(cls, *, ca_bundle: str | os.PathLike[str] | None = None) -> Environment:
         """Bradesco's own sandbox hosts (needs credentials from developers.bradesco.com.br)."""
         portal = "https://openapisandbox.prebanco.com.br"
-        return cls._bradesco(
+        return cls.bradesco_paths(
             "Bradesco sandbox",
             portal=portal,
             legacy="https://proxy.api.prebanco.com.br",
@@ -153,7 +153,7 @@ class Environment:
     @classmethod
     def production(cls, *, ca_bundle: str | os.PathLike[str] | None = None) -> Environment:
         """Bradesco production hosts. Real money and real personal data: read-only scopes first."""
-        return cls._bradesco(
+        return cls.bradesco_paths(
             "Bradesco production",
             portal="https://openapi.bradesco.com.br",
             legacy="https://openapi.bradesco.com.br",
@@ -164,17 +164,26 @@ class Environment:
         )
 
     @classmethod
-    def _bradesco(
+    def bradesco_paths(
         cls,
         name: str,
         *,
         portal: str,
         legacy: str,
-        legacy_auth_path: str,
         pix: str,
         open_finance: str,
-        ca_bundle: str | os.PathLike[str] | None,
+        legacy_auth_path: str = "/auth/server/v1.1/token",
+        discovery_url: str | None = None,
+        issuer: str | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
     ) -> Environment:
+        """Bradesco's four families and their documented paths, on the given hosts.
+
+        The presets use it; use it yourself for a gateway or proxy in front of the bank, or
+        for a local sandbox started by another process. `discovery_url` defaults to
+        `open_finance + "/open-banking/.well-known/openid-configuration"`.
+        """
+        discovery = discovery_url or open_finance + "/open-banking/.well-known/openid-configuration"
         families = {
             "portal": Family("portal", portal, token_url=portal + "/auth/server-mtls/v2/token",
                              auth_method="client_secret_post",
@@ -185,7 +194,7 @@ class Environment:
                           scopes=PIX_SCOPES, default_scopes=("cob.read",),
                           description="Pix (Bacen API Pix v2): client_credentials with Basic over mTLS"),
             "openfinance": Family("openfinance", open_finance, grant="authorization_code", auth_method="private_key_jwt",
-                                  discovery_url=open_finance + "/open-banking/.well-known/openid-configuration",
+                                  discovery_url=discovery, issuer=issuer,
                                   scopes=OPEN_FINANCE_SCOPES, default_scopes=("openid", "accounts"),
                                   description="Open Finance Brasil: FAPI 1.0 Advanced (PAR, JAR, PKCE, private_key_jwt)"),
         }  # fmt: skip

@@ -19,9 +19,8 @@ from ..auth import Client, Credentials, Environment, Token
 from ..config import setting
 from ..errors import ConfigurationError
 from ..identity import Identity
+from ..workspace import TARGETS, Workspace
 from ._cert import password_from_env
-
-PRESETS = ("local", "bradesco-sandbox", "production")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,7 +45,8 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("environment")
     where.add_argument(
         "--env",
-        help="local | bradesco-sandbox | production | a discovery URL (default: BRADESCO_ENV or local)",
+        help="local | local-sandbox | bradesco-sandbox | production | a discovery URL "
+        "(default: BRADESCO_ENVIRONMENT or local)",
     )
     where.add_argument("--family", help="API family (default: the environment's)")
     where.add_argument("--ca-bundle", help="CA bundle that verifies the servers (PEM)")
@@ -75,11 +75,17 @@ def add_client_arguments(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def open_client(args: argparse.Namespace) -> Iterator[Client]:
-    """The `Client` the flags describe; `--env local` runs the sandbox for the duration."""
-    name = args.env or setting("env") or "local"
+    """The `Client` the flags describe.
+
+    `--env local` runs an in-process sandbox for the duration; `--env local-sandbox` attaches
+    to the one `bradesco-explore sandbox`/`lab` runs (from its BRADESCO_* variables).
+    """
+    name = args.env or setting("environment") or "local"
     with contextlib.ExitStack() as stack:
-        if name == "local":
-            client = _sandbox_client(args, stack)
+        if name in ("local", "local-sandbox"):
+            workspace = stack.enter_context(Workspace.open(name))
+            client = workspace.client(args.family, auth=args.auth, cache_file=args.cache_file,
+                                      **({"redirect_uri": args.redirect_uri} if args.redirect_uri else {}))  # fmt: skip
         else:
             identity = _identity(args)
             environment = _environment(name, args.ca_bundle or setting("ca_bundle"), identity)
@@ -90,20 +96,6 @@ def open_client(args: argparse.Namespace) -> Iterator[Client]:
                             auth=args.auth, redirect_uri=args.redirect_uri, cache_file=args.cache_file)  # fmt: skip
         stack.callback(client.close)
         yield client
-
-
-def _sandbox_client(args: argparse.Namespace, stack: contextlib.ExitStack) -> Client:
-    try:
-        from ..sandbox import Sandbox
-    except ImportError:
-        raise ConfigurationError(
-            "The local sandbox is not available in this installation; pass --env with a "
-            "discovery URL, bradesco-sandbox or production."
-        ) from None
-    sandbox = stack.enter_context(Sandbox())
-    return Client(sandbox.environment, args.family, identity=sandbox.identity,
-                  credentials=sandbox.credentials, auth=args.auth,
-                  redirect_uri=args.redirect_uri or sandbox.redirect_uri, cache_file=args.cache_file)  # fmt: skip
 
 
 def _identity(args: argparse.Namespace) -> Identity | None:
@@ -122,7 +114,7 @@ def _environment(name: str, ca_bundle: str | None, identity: Identity | None) ->
     if name.startswith(("https://", "http://")):
         return Environment.discover(name, ca_bundle=ca_bundle, identity=identity)
     raise ConfigurationError(
-        f"--env {name!r} is not one of {', '.join(PRESETS)} or a discovery URL (https://...)."
+        f"--env {name!r} is not one of {', '.join(TARGETS)} or a discovery URL (https://...)."
     )
 
 

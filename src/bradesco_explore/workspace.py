@@ -1,0 +1,187 @@
+"""`Workspace`: one call that gives a notebook, the CLI or the dashboard everything for a target.
+
+A target says which bank to talk to; switching a notebook from the local sandbox to Bradesco's
+sandbox changes only the target string (or the `BRADESCO_ENVIRONMENT` variable):
+
+- `"local"` (the default): a fresh in-process `Sandbox`, stopped by `close()`;
+- `"local-sandbox"`: the sandbox that `bradesco-explore lab` or `bradesco-explore sandbox`
+  already runs, found through the `BRADESCO_*` variables it exported (or its `.env` file);
+- `"bradesco-sandbox"`, `"production"`: Bradesco's hosts, with the certificate and credentials
+  from `BRADESCO_CERT` / `BRADESCO_KEY` / `BRADESCO_CERT_PASSWORD` / `BRADESCO_CLIENT_ID` /
+  `BRADESCO_CLIENT_SECRET` / `BRADESCO_SIGNING_KEY` / `BRADESCO_CA_BUNDLE` (environment or `.env`);
+- any `https://.../.well-known/openid-configuration` URL: that FAPI server.
+
+>>> ws = Workspace.open("local")                      # doctest: +SKIP
+>>> pix = ws.client("pix")
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ._html import card, esc, facts_table
+from .auth import Client, Credentials, Environment
+from .config import secret_setting, setting
+from .errors import ConfigurationError
+from .identity import Identity
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+__all__ = ["TARGETS", "Workspace"]
+
+TARGETS = ("local", "local-sandbox", "bradesco-sandbox", "production")
+
+
+@dataclass(eq=False, repr=False)
+class Workspace:
+    """An environment, the identity and credentials that go with it, and its clients.
+
+    `sandbox` is the in-process `Sandbox` for the `"local"` target (None otherwise).
+    """
+
+    target: str
+    environment: Environment
+    identity: Identity | None
+    credentials: Credentials
+    sandbox: Sandbox | None = None
+    _clients: dict[str, Client] = field(default_factory=dict)
+    _opened: list[Client] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, target: str | None = None, **sandbox_options: Any) -> Workspace:
+        """Open `target` (default: `BRADESCO_ENVIRONMENT`, else "local").
+
+        `sandbox_options` (seed, transactions, token_lifetime, consent, ...) go to the local
+        `Sandbox`.
+        """
+        name = (target or setting("environment") or "local").strip()
+        if name == "local":
+            return cls._local(sandbox_options)
+        if sandbox_options:
+            raise ConfigurationError(
+                f"Sandbox options only apply to the 'local' target, not {name!r}."
+            )
+        if name == "local-sandbox":
+            return cls._running_sandbox()
+        return cls._remote(name)
+
+    @classmethod
+    def _local(cls, options: dict[str, Any]) -> Workspace:
+        from .sandbox import Sandbox
+
+        sandbox = Sandbox(**options).start()
+        return cls("local", sandbox.environment, sandbox.identity, sandbox.credentials, sandbox)
+
+    @classmethod
+    def _running_sandbox(cls) -> Workspace:
+        urls = {name: setting(f"{name}_url") for name in ("portal", "legacy", "pix", "openfinance")}
+        missing = [f"BRADESCO_{k.upper()}_URL" for k, v in urls.items() if not v]
+        if missing:
+            raise ConfigurationError(
+                "Target 'local-sandbox' attaches to a running `bradesco-explore sandbox` (or `lab`), but "
+                f"{', '.join(missing)} are not set. Start one, or load its .env, or use target 'local'."
+            )
+        environment = Environment.bradesco_paths(
+            "local sandbox (running)",
+            portal=str(urls["portal"]), legacy=str(urls["legacy"]), pix=str(urls["pix"]),
+            open_finance=str(urls["openfinance"]), discovery_url=setting("discovery_url"),
+            issuer=setting("issuer"), ca_bundle=setting("ca_bundle"),
+        )  # fmt: skip
+        return cls(
+            "local-sandbox",
+            environment,
+            _identity_from_settings(required=True),
+            Credentials.from_env(),
+        )
+
+    @classmethod
+    def _remote(cls, name: str) -> Workspace:
+        if name not in TARGETS and not name.startswith("https://"):
+            raise ConfigurationError(
+                f"Unknown target {name!r}: use one of {', '.join(TARGETS)} or a discovery URL (https://...)."
+            )
+        ca_bundle = setting("ca_bundle")
+        identity = _identity_from_settings(required=True)
+        if name == "bradesco-sandbox":
+            environment = Environment.bradesco_sandbox(ca_bundle=ca_bundle)
+        elif name == "production":
+            environment = Environment.production(ca_bundle=ca_bundle)
+        else:
+            environment = Environment.discover(name, ca_bundle=ca_bundle, identity=identity)
+        return cls(name, environment, identity, Credentials.from_env())
+
+    # -- clients ----------------------------------------------------------------------------------
+    def client(self, family: str | None = None, **options: Any) -> Client:
+        """A `Client` for `family` (default: the environment's), closed with the workspace.
+
+        Without `options`, asking twice for a family returns the same client, so its token
+        cache and kept-alive connections are reused; with options (any `Client` argument) a
+        new client is made each time.
+        """
+        name = self.environment.family(family).name
+        if options:
+            return self._make(name, options)
+        if name not in self._clients:
+            self._clients[name] = self._make(name, {})
+        return self._clients[name]
+
+    def _make(self, family: str, options: dict[str, Any]) -> Client:
+        if self.sandbox is not None:
+            options.setdefault("redirect_uri", self.sandbox.redirect_uri)
+        made = Client(
+            self.environment,
+            family,
+            identity=self.identity,
+            credentials=self.credentials,
+            **options,
+        )
+        self._opened.append(made)
+        return made
+
+    def close(self) -> None:
+        """Close every client and stop the in-process sandbox."""
+        for client in self._opened:
+            with contextlib.suppress(Exception):
+                client.close()
+        self._opened.clear()
+        self._clients.clear()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- display ---------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        who = self.identity.subject if self.identity else "no client certificate"
+        return f"Workspace({self.target!r}, {self.environment.name!r}, identity={who!r}, {self.credentials!r})"
+
+    def _repr_html_(self) -> str:
+        facts = facts_table([
+            ("target", self.target),
+            ("environment", self.environment.name),
+            ("families", ", ".join(self.environment.families)),
+            ("client certificate", self.identity.subject if self.identity else "none"),
+            ("client id", self.credentials.client_id),
+        ])  # fmt: skip
+        return card(f"Workspace: {esc(self.target)}", facts)
+
+
+def _identity_from_settings(*, required: bool) -> Identity | None:
+    cert = setting("cert")
+    if not cert:
+        if required:
+            raise ConfigurationError(
+                "No client certificate: set BRADESCO_CERT (a .pfx/.p12 or PEM file; BRADESCO_KEY for a "
+                "separate key, BRADESCO_CERT_PASSWORD for its password) in the environment or .env."
+            )
+        return None
+    password = secret_setting("cert_password")
+    return Identity.load(cert, key=setting("key"), password=password, ca_bundle=None)
