@@ -88,17 +88,7 @@ def test_list_settled_pages(portal_client: Client) -> None:
         paid_from=dt.date(2020, 1, 1),
         paid_to=dt.date.today(),
     )
-    first = boletos.list_settled(
-        portal_client,
-        cpf_cnpj="114383908",
-        branch="0",
-        control="7",
-        product=9,
-        negotiation="28560230114",
-        paid_from=dt.date(2020, 1, 1),
-        paid_to=dt.date.today(),
-    )
-    assert first.json()["pagina"] == 1
+    first = boletos.list_settled(portal_client, query)
 
     def fetch(method: str, path: str, params: object, body: object) -> bx.Response:
         return portal_client.request(method, path, json=body)

@@ -72,7 +72,9 @@ def test_due_charge_and_emv(pix_client: Client, sb: Sandbox) -> None:
         pix.get_due_charge(pix_client, txid).json()["calendario"]["dataDeVencimento"]
         == due.isoformat()
     )
-    emv = pix.create_charge_with_emv(pix_client, amount="5.00", key=sb.beneficiary.pix_key).json()
+    emv = pix.create_charge(
+        pix_client, amount="5.00", key=sb.beneficiary.pix_key, with_emv=True
+    ).json()
     assert emv["emv"].startswith("000201")
 
 

@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 PORTAL = "/boleto-hibrido"
+LIST_PATH = f"{PORTAL}/cobranca-lista/v1/listar"
 _DIGITS = re.compile(r"\D")
 
 
@@ -164,28 +165,14 @@ def alter(
     )
 
 
-def list_settled(
-    client: Client,
-    *,
-    cpf_cnpj: str,
-    branch: str,
-    control: str,
-    product: int,
-    negotiation: str,
-    paid_from: dt.date,
-    paid_to: dt.date,
-    previous_page: int = 0,
-) -> Response:
-    """One page of `listar`: titles paid in [paid_from, paid_to].
+def list_settled(client: Client, query: Mapping[str, Any], *, previous_page: int = 0) -> Response:
+    """One page of `listar` for a `settled_query(...)`: titles paid in its window.
 
     Send `previous_page=0` first, then the returned `pagina` while `indMaisPagina` is "S" -
     `bx.BoletoListPages` does exactly that.
     """
     require_family(client, "portal")
-    return client.post(f"{PORTAL}/cobranca-lista/v1/listar",
-                       json=settled_query(cpf_cnpj=cpf_cnpj, branch=branch, control=control, product=product,
-                                          negotiation=negotiation, paid_from=paid_from, paid_to=paid_to)
-                       | {"paginaAnterior": previous_page})  # fmt: skip
+    return client.post(LIST_PATH, json=dict(query) | {"paginaAnterior": previous_page})
 
 
 def settled_query(

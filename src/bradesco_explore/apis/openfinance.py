@@ -39,7 +39,6 @@ __all__ = [
     "overdraft_limits",
     "resources",
     "transactions",
-    "transactions_current",
 ]
 
 CONSENTS = "/open-banking/consents/v3/consents"
@@ -186,30 +185,30 @@ def transactions(
     token: Token | None = None,
     page: int | None = None,
     page_size: int | None = None,
-    credit_debit: str | None = None,
+    current: bool = False,
 ) -> Response:
     """`GET /accounts/{accountId}/transactions` for booking dates [start, end] (up to 12 months back).
 
-    One page; follow `links.next` (it carries the `pagination-key`) or use the tables
-    layer's paginator to fetch them all.
+    `current=True` asks `/transactions-current` instead: the last 7 days (D-6) and the future.
+    One page; follow `links.next` (it carries the `pagination-key`) or let
+    `bx.OpenFinancePages` fetch them all.
     """
-    params = _page(page, page_size, _dates(start, end) | {"creditDebitIndicator": credit_debit})
-    return _data_call(client, f"{ACCOUNTS}/{account_id}/transactions", token, params)
+    endpoint = "transactions-current" if current else "transactions"
+    return _dated_page(
+        client, f"{ACCOUNTS}/{account_id}/{endpoint}", start, end, token, page, page_size
+    )
 
 
-def transactions_current(
+def _dated_page(
     client: Client,
-    account_id: str,
-    *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
-    token: Token | None = None,
-    page: int | None = None,
-    page_size: int | None = None,
+    path: str,
+    start: dt.date | None,
+    end: dt.date | None,
+    token: Token | None,
+    page: int | None,
+    page_size: int | None,
 ) -> Response:
-    """`GET /accounts/{accountId}/transactions-current`: the last 7 days (D-6) and the future."""
-    params = _page(page, page_size, _dates(start, end))
-    return _data_call(client, f"{ACCOUNTS}/{account_id}/transactions-current", token, params)
+    return _data_call(client, path, token, _page(page, page_size, _dates(start, end)))
 
 
 def credit_card_accounts(
@@ -248,8 +247,9 @@ def credit_card_transactions(
     page_size: int | None = None,
 ) -> Response:
     """`GET /credit-cards-accounts/v2/accounts/{id}/transactions` for [start, end]."""
-    params = _page(page, page_size, _dates(start, end))
-    return _data_call(client, f"{CREDIT_CARDS}/{card_account_id}/transactions", token, params)
+    return _dated_page(
+        client, f"{CREDIT_CARDS}/{card_account_id}/transactions", start, end, token, page, page_size
+    )
 
 
 def resources(

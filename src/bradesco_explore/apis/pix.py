@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "create_charge",
-    "create_charge_with_emv",
     "create_due_charge",
     "create_location",
     "delete_webhook",
@@ -113,15 +112,21 @@ def create_charge(
     expires_in: int = 3600,
     debtor: Mapping[str, str] | None = None,
     message: str | None = None,
+    with_emv: bool = False,
 ) -> Response:
     """Create an immediate charge: `PUT /v2/cob/{txid}` with a txid, else `POST /v2/cob`.
 
     `debtor` is `{"cpf"|"cnpj": ..., "nome": ...}`; `message` is the solicitacaoPagador shown
     to the payer. Needs scope `cob.write`. With a txid the call is idempotent (a retry cannot
-    create a second charge), so prefer passing `txid=new_txid()`.
+    create a second charge), so prefer passing `txid=new_txid()`. `with_emv=True` uses
+    Bradesco's `PUT /v2/cob-emv/{txid}`, which also returns the EMV string and a QR image.
     """
     require_family(client, "pix")
     body = _charge_body(amount, key, debtor, message, {"expiracao": expires_in})
+    if with_emv:
+        return client.put(
+            f"/v2/cob-emv/{_txid(txid or new_txid())}", json=body, scopes=["cob.write"]
+        )
     if txid is None:
         return client.post("/v2/cob", json=body, scopes=["cob.write"])
     return client.put(f"/v2/cob/{_txid(txid)}", json=body, scopes=["cob.write"])
@@ -173,22 +178,6 @@ def list_charges(
     extra = {"status": status, "cpf": cpf, "cnpj": cnpj, "paginacao.paginaAtual": page,
              "paginacao.itensPorPagina": page_size}  # fmt: skip
     return client.get("/v2/cob", params=_window(start, end, extra), scopes=["cob.read"])
-
-
-def create_charge_with_emv(
-    client: Client,
-    *,
-    amount: Decimal | str | int,
-    key: str,
-    txid: str | None = None,
-    expires_in: int = 3600,
-    debtor: Mapping[str, str] | None = None,
-    message: str | None = None,
-) -> Response:
-    """Bradesco's `PUT /v2/cob-emv/{txid}`: the charge plus its EMV string and QR image."""
-    require_family(client, "pix")
-    body = _charge_body(amount, key, debtor, message, {"expiracao": expires_in})
-    return client.put(f"/v2/cob-emv/{_txid(txid or new_txid())}", json=body, scopes=["cob.write"])
 
 
 # -- charges with a due date (cobv) -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ._dataset import Dataset
 from ._documents import BENEFICIARY
 from ._pix_store import LOCATION_HOST, br_code
 from ._refusal import Refusal, Violation
+from ._server import Request
 
 _BASE_DATE = dt.date(1997, 10, 7)
 CANNED_NOSSO_NUMERO = "970039324"  # consultar success scenario (contaProduto 38610041000)
@@ -287,3 +288,14 @@ def register_hybrid(book: BoletoBook, body: dict[str, Any]) -> Title:
         title.emv = br_code(title.location, BENEFICIARY.name, BENEFICIARY.city)
     book.add(title)
     return title
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or the cobranca refusal for anything else."""
+    try:
+        body = request.json()
+    except ValueError:
+        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO NAO E JSON VALIDO") from None
+    if not isinstance(body, dict):
+        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO DEVE SER UM OBJETO JSON")
+    return body

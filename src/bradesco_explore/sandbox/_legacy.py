@@ -41,6 +41,7 @@ from ._boletos import (
     BoletoBook,
     Title,
     br_date,
+    json_body,
     parse_br_date,
     refusal,
     register_hybrid,
@@ -259,7 +260,7 @@ class LegacyAPI:
     # -- business ----------------------------------------------------------------------------
     def register_classic(self, request: Request) -> Reply:
         """Register a classic boleto."""
-        title = self._classic_title(_json(request))
+        title = self._classic_title(json_body(request))
         if self.book.find(title.nosso_numero) is not None:
             raise refusal(
                 "TITULO_JA_CADASTRADO",
@@ -297,11 +298,11 @@ class LegacyAPI:
 
     def register_hybrid(self, request: Request) -> Reply:
         """Register a hybrid boleto (same flat layout and canned scenarios as the portal)."""
-        return json_reply(200, title_fields(register_hybrid(self.book, _json(request))))
+        return json_reply(200, title_fields(register_hybrid(self.book, json_body(request))))
 
     def query(self, request: Request) -> Reply:
         """Query a title: `{STATUS, TRANSACAO, MENSAGEM, TITULO{...}}`."""
-        body = _json(request)
+        body = json_body(request)
         require_fields(body, ("nossoNumero",))
         title = self._title(body["nossoNumero"])
         status = {"A VENCER": "Aberto", "BAIXADO": "Baixado", "LIQUIDADO": "Liquidado"}[
@@ -323,7 +324,7 @@ class LegacyAPI:
 
     def write_off(self, request: Request) -> Reply:
         """Baixa (codigoBaixa 57)."""
-        body = _json(request)
+        body = json_body(request)
         require_fields(
             body, ("cpfCnpj", "produto", "negociacao", "nossoNumero", "sequencia", "codigoBaixa")
         )
@@ -423,13 +424,3 @@ def _verify_signature(client: Client, signature: str, message: bytes) -> None:
 
 def _signature_refusal(detail: str, field: str) -> Refusal:
     return Refusal(401, "ASSINATURA_INVALIDA", detail, violations=[Violation(field, detail)])
-
-
-def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError:
-        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO NAO E JSON VALIDO") from None
-    if not isinstance(body, dict):
-        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO DEVE SER UM OBJETO JSON")
-    return body

@@ -46,6 +46,7 @@ from ._boletos import (
     BoletoBook,
     Title,
     br_date,
+    json_body,
     refusal,
     register_hybrid,
     require_fields,
@@ -132,12 +133,12 @@ class PortalAPI:
     def generate(self, request: Request) -> Reply:
         """Register a hybrid boleto (200 with the flat `...10` fields)."""
         self._authorize(request)
-        return json_reply(200, title_fields(register_hybrid(self.book, _json(request))))
+        return json_reply(200, title_fields(register_hybrid(self.book, json_body(request))))
 
     def query(self, request: Request) -> Reply:
         """Query a title / second copy (EMV and a QR image)."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         require_fields(body, ("cpfCnpjUsuario", "filialCnpjUsuario", "controleCpfCnpjUsuario",
                               "idProduto", "contaProduto", "nossoNumero"))  # fmt: skip
         if str(body["cpfCnpjUsuario"]) == "685426":
@@ -153,7 +154,7 @@ class PortalAPI:
     def alter(self, request: Request) -> Reply:
         """Change a title's due date or amount (`dadosTitulo`); optional `txId` header."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         require_fields(body, ("nossoNumero",))
         title = self._title(body["nossoNumero"])
         txid = request.header("txId")
@@ -171,7 +172,7 @@ class PortalAPI:
     def write_off(self, request: Request) -> Reply:
         """Baixa: write a title off (codigoBaixa 57)."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         require_fields(
             body, ("cpfCnpj", "produto", "negociacao", "nossoNumero", "sequencia", "codigoBaixa")
         )
@@ -198,7 +199,7 @@ class PortalAPI:
     def list_settled(self, request: Request) -> Reply:
         """Settled titles, 30 a page: `paginaAnterior` in, `pagina` and `indMaisPagina` out."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         owner = body.get("cpfCnpj") or {}
         if not isinstance(owner, dict) or not str(owner.get("cpfCnpj", "")).strip():
             raise Refusal(
@@ -230,7 +231,7 @@ class PortalAPI:
     def register_webhook(self, request: Request) -> Reply:
         """Register the URL that receives settlement notices."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         require_fields(body, ("documento", "urlEnvio"))
         doc = body["documento"] or {}
         owner = "/".join(str(doc.get(k, "")) for k in ("cpfCnpj", "filial", "controle"))
@@ -259,7 +260,7 @@ class PortalAPI:
     def reserve_location(self, request: Request) -> Reply:
         """Reserve the Pix location a hybrid boleto will use."""
         self._authorize(request)
-        body = _json(request)
+        body = json_body(request)
         require_fields(body, ("codUsuario",))
         if body["codUsuario"] == "OPENAPI":
             raise refusal("ERRO_COMUNICACAO", "ERRO DE COMUNICACAO COM O BSPI", status=500)
@@ -333,16 +334,6 @@ class PortalAPI:
         ):
             raise refusal("CONTA_NAO_ENCONTRADA", "AGENCIA/CONTA NAO PERTENCE AO CLIENTE",
                           Violation("conta", f"{branch[:5]}/{account[:12]}"), status=404)  # fmt: skip
-
-
-def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json()
-    except ValueError:
-        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO NAO E JSON VALIDO") from None
-    if not isinstance(body, dict):
-        raise refusal("JSON_INVALIDO", "CORPO DA REQUISICAO DEVE SER UM OBJETO JSON")
-    return body
 
 
 def _query_fields(title: Title) -> dict[str, Any]:
