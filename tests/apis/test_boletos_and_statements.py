@@ -89,13 +89,7 @@ def test_list_settled_pages(portal_client: Client) -> None:
         paid_to=dt.date.today(),
     )
     first = boletos.list_settled(portal_client, query)
-
-    def fetch(method: str, path: str, params: object, body: object) -> bx.Response:
-        return portal_client.request(method, path, json=body)
-
-    pages = bx.BoletoListPages(
-        fetch, "/boleto-hibrido/cobranca-lista/v1/listar", query, progress=False
-    )
+    pages = bx.BoletoListPages(portal_client, boletos.LIST_PATH, query, progress=False)
     frame = bx.to_frame(pages)
     assert len(frame) >= len(first.json()["titulos"])
     assert (

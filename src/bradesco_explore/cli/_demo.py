@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -157,12 +157,8 @@ def open_finance(ws: Workspace) -> None:
     account_id = accounts["accountId"].iloc[0]
     _show(to_frame(of.balances(client, account_id)))
 
-    def fetch(method: str, path: str, params: Any, body: Any) -> Any:
-        return client.request(method, path, params=params, json=body)
-
-    pages = OpenFinancePages(
-        fetch, f"{of.ACCOUNTS}/{account_id}/transactions", {"page-size": 500}, progress=False
-    )
+    path = f"{of.ACCOUNTS}/{account_id}/transactions"
+    pages = OpenFinancePages(client, path, page_size=500, progress=False)
     transactions = to_frame(pages)
     _show(
         transactions,

@@ -17,7 +17,7 @@ HTTP error status, a connection error, a body without the paging fields) raises
 fetched (then `truncated` is true); a progress bar (`tqdm.auto`, notebook-aware) appears
 when a pull takes more than a second, unless `progress=False`.
 
->>> pages = OpenFinancePages(client.request, "/open-banking/accounts/v2/accounts/1/transactions",
+>>> pages = OpenFinancePages(client, "/open-banking/accounts/v2/accounts/1/transactions",
 ...                          params={"fromBookingDate": "2024-01-01"}, page_size=1000)  # doctest: +SKIP
 >>> frame = pages.to_frame()                                                          # doctest: +SKIP
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 from .._secret import get_logger
@@ -50,7 +50,30 @@ __all__ = [
 log = get_logger("bradesco_explore.tables")
 
 Fetch = Callable[[str, str, "Mapping[str, Any] | None", Any], Response]
-"""`fetch(method, path_or_url, params, json_body) -> Response`, such as `client.request`."""
+"""`fetch(method, path_or_url, params, json_body) -> Response`."""
+
+
+@runtime_checkable
+class Requester(Protocol):
+    """Anything with the `Client.request` signature; paginators accept a `Client` directly."""
+
+    def request(self, method: str, path: str, *, params: Any = ..., json: Any = ...) -> Response:
+        """Send one request and return its response."""
+
+
+def as_fetch(source: Fetch | Requester) -> Fetch:
+    """A `Fetch` from a fetch function or from a `Client` (anything with `.request`)."""
+    if isinstance(source, Requester):
+        client = source
+
+        def fetch(
+            method: str, target: str, params: Mapping[str, Any] | None, body: Any
+        ) -> Response:
+            return client.request(method, target, params=params, json=body)
+
+        return fetch
+    return source
+
 
 _PROGRESS_DELAY = 1.0  # seconds before a bar appears: quick pulls draw nothing
 _PROGRESS_REFRESH = 0.1  # seconds between redraws
@@ -82,11 +105,11 @@ class Paginator:
     """The table kind `to_frame()` uses (None: detected from the pages)."""
 
     def __init__(
-        self, fetch: Fetch, *, max_pages: int | None = None, progress: bool = True
+        self, fetch: Fetch | Requester, *, max_pages: int | None = None, progress: bool = True
     ) -> None:
         if max_pages is not None and max_pages < 1:
             raise ConfigurationError(f"max_pages must be at least 1, not {max_pages}.")
-        self._fetch = fetch
+        self._fetch = as_fetch(fetch)
         self.max_pages = max_pages
         self.progress = progress
         self.pages: list[Response] = []
@@ -208,7 +231,7 @@ class OpenFinancePages(Paginator):
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch | Requester,
         path: str,
         params: Mapping[str, Any] | None = None,
         *,
@@ -265,7 +288,7 @@ class BoletoListPages(Paginator):
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch | Requester,
         path: str,
         body: Mapping[str, Any],
         *,
@@ -318,7 +341,7 @@ class PixPages(Paginator):
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch | Requester,
         path: str,
         params: Mapping[str, Any],
         *,
@@ -371,7 +394,7 @@ class ExtratoWindows(Paginator):
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch | Requester,
         path: str,
         params: Mapping[str, Any],
         *,
