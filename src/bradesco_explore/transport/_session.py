@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.cookiejar
 import os
 import time
@@ -320,7 +321,7 @@ class Session:
     ) -> None:
         latency = (time.perf_counter() - started) * 1000
         entry = Exchange(
-            time=_now(),
+            time=dt.datetime.now(dt.UTC),
             method=method,
             url=safe_url(url),
             status=status,
@@ -356,12 +357,6 @@ def _check_echo(raw: requests.Response, sent: str) -> None:
             "the response may belong to another request. Nothing was retried.",
             check="x-fapi-interaction-id",
         )
-
-
-def _now() -> Any:
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
 
 
 def _connection_error(
