@@ -22,7 +22,7 @@ from ..errors import ConfigurationError, ResponseValidationError
 from ..identity._formats import PrivateKey
 from ..transport import Session
 from ._client_auth import ClientAuthentication
-from ._grants import oauth_error
+from ._grants import clock_note, oauth_error
 from ._jose import sign
 
 __all__ = [
@@ -109,7 +109,9 @@ def push_request(
     )
     response = session.request("POST", url, headers={"Accept": "application/json"}, auth=signer)
     if response.status_code >= 400:
-        raise oauth_error(response, endpoint="PAR endpoint")
+        raise oauth_error(
+            response, endpoint="PAR endpoint", note=clock_note(response, authentication.clock())
+        )
     try:
         body = response.json()
     except ValueError:

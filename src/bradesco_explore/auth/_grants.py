@@ -19,13 +19,21 @@ from typing import Any
 
 from .._secret import Secret, redact
 from ..errors import OAuthError, ResponseValidationError
-from ..transport import Response, Session, status_error
+from ..transport import Response, Session, server_time, status_error
 from ._client_auth import ClientAuthentication
 from ._tokens import Token
 
-__all__ = ["JWT_BEARER", "TokenEndpoint", "TokenResponse", "oauth_error", "parse_token_response"]
+__all__ = [
+    "JWT_BEARER",
+    "TokenEndpoint",
+    "TokenResponse",
+    "clock_note",
+    "oauth_error",
+    "parse_token_response",
+]
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+_SKEW_WORTH_NAMING = 30.0  # seconds between the server's Date and our clock
 
 _HINTS = {
     "invalid_client": "The server did not accept the client's credentials: check client_id, the "
@@ -81,34 +89,59 @@ class TokenEndpoint:
             auth=signer,
         )
         if response.status_code >= 400:
-            raise oauth_error(response, endpoint="token endpoint")
+            raise oauth_error(
+                response, endpoint="token endpoint", note=clock_note(response, self.clock())
+            )
         token, id_token = parse_token_response(
             _json_object(response), grant=grant, requested_scope=requested_scope, sent_at=sent_at
         )
         return TokenResponse(token=token, id_token=id_token, response=response)
 
 
-def oauth_error(response: Response, *, endpoint: str) -> Exception:
-    """An `OAuthError` for an RFC 6749 error body, else the transport's `HTTPStatusError`."""
+def oauth_error(response: Response, *, endpoint: str, note: str = "") -> Exception:
+    """An `OAuthError` for an RFC 6749 error body, else the transport's `HTTPStatusError`.
+
+    `note` (such as `clock_note(...)`) is appended to the message.
+    """
     try:
         body = response.json()
     except ValueError:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("error"), str):
-        return status_error(response)
+        return status_error(response, note=note)
     error = body["error"]
     description = body.get("error_description")
     shown = redact(str(description)) if description else None
     hint = _HINTS.get(error, "")
     message = f"The {endpoint} ({response.url}) answered {response.status_code} error={error!r}"
-    message += f": {shown}." if shown else "."
+    message += f": {shown.rstrip('.')}." if shown else "."
     return OAuthError(
-        f"{message} {hint}".strip(),
+        f"{message} {hint}{note}".strip(),
         error=error,
         error_description=shown,
         status=response.status_code,
         url=response.url,
         interaction_id=response.interaction_id,
+    )
+
+
+def clock_note(response: Response, now: float) -> str:
+    """A sentence naming the clock skew, when the server's `Date` is far from this client's.
+
+    Signed assertions and request objects carry `iat`/`exp` from the client's clock, and a
+    server refuses them outside its tolerance (often seconds); the refusal itself rarely says
+    why. Below `_SKEW_WORTH_NAMING` seconds nothing is added.
+    """
+    reading = server_time(response)
+    if reading is None or abs(reading - now) < _SKEW_WORTH_NAMING:
+        return ""
+    skew = reading - now
+    about = max(10, round(abs(skew) / 10) * 10)
+    side, sign = ("ahead of", "+") if skew > 0 else ("behind", "-")
+    return (
+        f" The server's clock (its Date header) is about {about} s {side} this client's, and "
+        "signed assertions carry this client's time: synchronise the clock, or pass "
+        f"Client(clock=lambda: time.time() {sign} {about})."
     )
 
 

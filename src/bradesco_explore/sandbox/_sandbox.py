@@ -199,9 +199,9 @@ class Sandbox:
         self._public_router, self._mtls_router = Router(), Router()
         ca_pem, settings = self._ca.certificate_pem, self._settings
         self._public = TLSServer(self._public_router, server_identity, ca_pem, port=settings.public_port,
-                                 client_cert="optional", faults=self._faults)  # fmt: skip
+                                 client_cert="optional", faults=self._faults, clock=self._clock.now)  # fmt: skip
         self._mtls = TLSServer(self._mtls_router, server_identity, ca_pem, port=settings.mtls_port,
-                               client_cert="required", faults=self._faults)  # fmt: skip
+                               client_cert="required", faults=self._faults, clock=self._clock.now)  # fmt: skip
         self._endpoints = Endpoints(self._public.base_url, self._mtls.base_url)
         self._context.public_base, self._context.mtls_base = (
             self._public.base_url,

@@ -233,6 +233,10 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK stall every kept-alive response by ~40 ms.
     disable_nagle_algorithm = True
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The Date header reads the server's clock, skewed like every other time it reads.
+        return super().date_time_string(self.server.clock() if timestamp is None else timestamp)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("sandbox %s", format % args)
 
@@ -298,7 +302,10 @@ def _peer_certificate(connection: Any) -> x509.Certificate | None:
 
 
 class TLSServer(ThreadingHTTPServer):
-    """HTTPS on 127.0.0.1 with the sandbox CA; handshakes happen in the connection's thread."""
+    """HTTPS on 127.0.0.1 with the sandbox CA; handshakes happen in the connection's thread.
+
+    `clock` is the server's time (the `Date` header); the sandbox passes its skewable clock.
+    """
 
     daemon_threads = True
     allow_reuse_address = False
@@ -313,9 +320,11 @@ class TLSServer(ThreadingHTTPServer):
         port: int = 0,
         client_cert: ClientCertMode = "optional",
         faults: Faults | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.router = router
         self.faults = faults or Faults()
+        self.clock = clock
         self.context = _server_context(server_identity, client_ca_pem, client_cert)
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()

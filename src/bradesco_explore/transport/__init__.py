@@ -5,7 +5,13 @@ Verification always on, TLS 1.2+, client certificate from memory, safe retries,
 """
 
 from ._log import Exchange, ExchangeLog, safe_url
-from ._response import Response, parse_error_envelope, parse_retry_after, status_error
+from ._response import (
+    Response,
+    parse_error_envelope,
+    parse_retry_after,
+    server_time,
+    status_error,
+)
 from ._session import IDEMPOTENT, INTERACTION_HEADER, NO_RETRY, RequestSigner, RetryPolicy, Session
 from ._tls import build_ssl_context, check_url, default_ca_bundle, is_loopback, load_identity
 
@@ -27,5 +33,6 @@ __all__ = [
     "parse_error_envelope",
     "parse_retry_after",
     "safe_url",
+    "server_time",
     "status_error",
 ]

@@ -88,8 +88,11 @@ class Response:
         )
 
 
-def status_error(response: Response) -> HTTPStatusError:
-    """An `HTTPStatusError` for an error response, with its envelope normalised."""
+def status_error(response: Response, *, note: str = "") -> HTTPStatusError:
+    """An `HTTPStatusError` for an error response, with its envelope normalised.
+
+    `note` is appended to the message (for example what the caller knows about the cause).
+    """
     errors = parse_error_envelope(response)
     summary = (
         "; ".join(
@@ -102,7 +105,7 @@ def status_error(response: Response) -> HTTPStatusError:
     hint = _hint(response.status_code, retry_after)
     return HTTPStatusError(
         redact(
-            f"{response.method} {response.url} failed with HTTP {response.status_code}: {summary}.{hint}"
+            f"{response.method} {response.url} failed with HTTP {response.status_code}: {summary.rstrip('.')}.{hint}{note}"
         ),
         status=response.status_code,
         url=response.url,
@@ -124,6 +127,19 @@ def _hint(status: int, retry_after: float | None) -> str:
     if status == 429:
         text += f" and retry after {retry_after:g} s." if retry_after is not None else "."
     return text
+
+
+def server_time(response: Response) -> float | None:
+    """The server's clock reading from the response's `Date` header (epoch seconds), or None."""
+    from email.utils import parsedate_to_datetime
+
+    value = response.headers.get("date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def parse_retry_after(value: str | None) -> float | None:
