@@ -340,9 +340,9 @@ class Client:
         self,
         method: str,
         path: str,
+        *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        *,
         data: Mapping[str, Any] | str | bytes | None = None,
         headers: Mapping[str, str] | None = None,
         token: Token | None = None,
@@ -350,10 +350,6 @@ class Client:
         raise_for_status: bool = True,
     ) -> Response:
         """Call `path` (joined to the family's base URL) with a valid bearer token.
-
-        `params` and `json` may also be given by position, so `client.request` is the
-        `fetch(method, path_or_url, params, json_body)` every paginator takes:
-        `OpenFinancePages(client.request, path)`.
 
         The token comes from the cache (or `token`'s lineage), refreshed ahead of expiry. On
         `401` with `WWW-Authenticate: ... error="invalid_token"` the token is renewed and the
