@@ -32,7 +32,6 @@ from bradesco_explore.errors import (
     ResponseValidationError,
 )
 from bradesco_explore.sandbox import Sandbox
-from bradesco_explore.tables import Fetch
 
 from .conftest import attempts, authorize_accounts, client_for, wait_until
 
@@ -57,17 +56,10 @@ def window() -> dict[str, str]:
 
 def charges_with_message(client: Client, message: str) -> list[dict[str, Any]]:
     """Every charge on the sandbox whose payer message is `message` (one unique per test)."""
-    fetch = _fetch(client)
-    pages = bx.PixPages(fetch, COB, window(), page_size=1000, progress=False)
+    pages = bx.PixPages(client, COB, window(), page_size=1000, progress=False)
     return [
         c for page in pages for c in page.json()["cobs"] if c.get("solicitacaoPagador") == message
     ]
-
-
-def _fetch(client: Client) -> Fetch:
-    return lambda method, target, params, body: client.request(
-        method, target, params=params, json=body
-    )
 
 
 def calls(sb: Sandbox, route: str) -> int:
@@ -312,7 +304,7 @@ def test_user_token_expiring_between_open_finance_pages_is_refreshed_once(sb: Sa
         account = openfinance.accounts(client).json()["data"][0]["accountId"]
         sb.reset_stats()
         path = f"{openfinance.ACCOUNTS}/{account}/transactions"
-        pages = bx.OpenFinancePages(client.request, path, page_size=50, progress=False)
+        pages = bx.OpenFinancePages(client, path, page_size=50, progress=False)
         walk = iter(pages)
         next(walk), next(walk)
         assert sb.expire_tokens() >= 1
@@ -334,7 +326,7 @@ def test_client_credentials_token_expiring_between_pix_pages_is_fetched_again(
             pix.create_charge(client, amount="1.00", key=sb.beneficiary.pix_key)
         client.token()
         sb.reset_stats()
-        pages = bx.PixPages(_fetch(client), COB, window(), page_size=1, progress=False)
+        pages = bx.PixPages(client, COB, window(), page_size=1, progress=False)
         walk = iter(pages)
         next(walk)
         sb.expire_tokens()
