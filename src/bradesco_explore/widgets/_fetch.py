@@ -1,0 +1,197 @@
+"""The response explorer's behaviour in plain Python: fetch an endpoint's pages, tabulate them.
+
+`fetch_endpoint` resolves the form's values (a blank account id becomes the first account),
+walks the endpoint's pages with its paginator, reporting each page to `on_page`, and returns
+the pages, the typed `Table` (CPF/CNPJ masked) and the exchanges it made. The HTML helpers
+render the raw JSON (redacted, documents masked), the exchange log and a CSV download link.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .._html import esc
+from .._secret import redact
+from ..apis import catalogue
+from ..apis.catalogue import Endpoint
+from ..auth import Client
+from ..errors import DataError
+from ..tables import ExtratoWindows, OpenFinancePages, Paginator, PixPages, Table, to_frame
+from ..tables._documents import is_document_field, mask_documents
+from ..transport import Exchange, Response
+
+__all__ = [
+    "Fetched",
+    "csv_link_html",
+    "exchanges_html",
+    "fetch_endpoint",
+    "masked_json",
+    "raw_json_html",
+    "resolve_values",
+]
+
+Progress = Callable[[int, "int | None"], None]
+"""`on_page(pages_fetched, total_pages_or_None)`."""
+
+_RAW_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One fetch: the endpoint, the values sent, the pages, the table and the exchanges."""
+
+    endpoint: Endpoint
+    values: Mapping[str, str]
+    pages: tuple[Response, ...]
+    table: Table
+    exchanges: tuple[Exchange, ...]
+    truncated: bool = False
+
+
+def fetch_endpoint(
+    client: Client,
+    endpoint: Endpoint,
+    values: Mapping[str, str],
+    *,
+    on_page: Progress | None = None,
+    max_pages: int | None = None,
+) -> Fetched:
+    """Fetch every page of `endpoint` with `values` (form text) and tabulate them."""
+    began_at = dt.datetime.now(dt.UTC)
+    resolved = resolve_values(client, endpoint, values)
+    paginator = _paginator(client, endpoint, resolved, max_pages)
+    pages = (
+        tuple(_walk(paginator, on_page)) if paginator else (_single(client, endpoint, resolved),)
+    )
+    table = Table(to_frame(list(pages), kind=endpoint.kind))
+    exchanges = tuple(e for e in client.log if e.time >= began_at)
+    truncated = bool(paginator and paginator.truncated)
+    return Fetched(endpoint, resolved, pages, table, exchanges, truncated)
+
+
+def resolve_values(client: Client, endpoint: Endpoint, values: Mapping[str, str]) -> dict[str, str]:
+    """The values to send: trimmed, defaults for missing keys, lookups for blank ones."""
+    resolved = {p.name: str(values.get(p.name, p.default)).strip() for p in endpoint.parameters}
+    for parameter in endpoint.parameters:
+        if parameter.lookup and not resolved[parameter.name]:
+            source, field = parameter.lookup
+            resolved[parameter.name] = _first_value(client, catalogue.endpoint(source), field)
+    return resolved
+
+
+def _first_value(client: Client, endpoint: Endpoint, field: str) -> str:
+    """`field` of the first record `endpoint` lists (its first page only)."""
+    defaults = endpoint.defaults()
+    frame = to_frame(_single(client, endpoint, defaults), kind=endpoint.kind)
+    if frame.empty or field not in frame.columns:
+        raise DataError(
+            f"{endpoint.title} returned no records, so there is no {field} to use: give one.",
+            field=field,
+        )
+    return str(frame[field].iloc[0])
+
+
+def _fetcher(client: Client, endpoint: Endpoint) -> Callable[..., Response]:
+    scopes = endpoint.scopes or None
+
+    def fetch(method: str, target: str, params: Mapping[str, Any] | None, body: Any) -> Response:
+        return client.request(method, target, params=params, json=body, scopes=scopes)
+
+    return fetch
+
+
+def _single(client: Client, endpoint: Endpoint, values: Mapping[str, str]) -> Response:
+    fetch = _fetcher(client, endpoint)
+    return fetch(endpoint.method, endpoint.target(values), endpoint.query(values), None)
+
+
+def _paginator(
+    client: Client, endpoint: Endpoint, values: Mapping[str, str], max_pages: int | None
+) -> Paginator | None:
+    fetch, target, params = (
+        _fetcher(client, endpoint),
+        endpoint.target(values),
+        endpoint.query(values),
+    )
+    if endpoint.pagination == "openfinance":
+        return OpenFinancePages(fetch, target, params, max_pages=max_pages, progress=False)
+    if endpoint.pagination == "pix":
+        return PixPages(fetch, target, params, max_pages=max_pages, progress=False)
+    if endpoint.pagination == "extrato":
+        start, end = endpoint.date(values, "start"), endpoint.date(values, "end")
+        return ExtratoWindows(fetch, target, params, start=start, end=end, max_pages=max_pages,
+                              progress=False)  # fmt: skip
+    return None
+
+
+def _walk(paginator: Paginator, on_page: Progress | None) -> Iterator[Response]:
+    for number, page in enumerate(paginator, start=1):
+        if on_page is not None:
+            on_page(number, paginator.total)
+        yield page
+
+
+# -- display ------------------------------------------------------------------------------------------
+def masked_json(body: Any, path: str = "") -> Any:
+    """`body` with CPF/CNPJ values masked, by the tables layer's rule for document fields."""
+    if isinstance(body, dict):
+        return {
+            key: _masked_member(f"{path}.{key}" if path else key, value)
+            for key, value in body.items()
+        }
+    if isinstance(body, list):
+        return [masked_json(item, path) for item in body]
+    return body  # fmt: skip
+
+
+def _masked_member(path: str, value: Any) -> Any:
+    if isinstance(value, str) and is_document_field(path):
+        import pyarrow as pa
+
+        return mask_documents(pa.array([value])).to_pylist()[0]
+    return masked_json(value, path)
+
+
+def raw_json_html(pages: Sequence[Response]) -> str:
+    """The first page's JSON, collapsed, with secrets redacted and documents masked."""
+    if not pages:
+        return ""
+    first = pages[0]
+    try:
+        text = json.dumps(masked_json(first.json()), indent=2, ensure_ascii=False)
+    except DataError:
+        text = first.text
+    shown = redact(text)[:_RAW_CHARS]
+    cut = " (cut)" if len(text) > _RAW_CHARS else ""
+    which = f"page 1 of {len(pages)}" if len(pages) > 1 else "the response"
+    return (
+        f'<details class="bx-raw"><summary>Raw JSON: {which}{cut}; secrets redacted, CPF/CNPJ masked'
+        f"</summary><pre>{esc(shown)}</pre></details>"
+    )
+
+
+def exchanges_html(exchanges: Sequence[Exchange]) -> str:
+    """The exchanges of one fetch as a table (URLs already redacted by the transport)."""
+    rows = "".join(
+        f"<tr><td>{e.time:%H:%M:%S}</td><td>{esc(e.method)}</td><td><code>{esc(e.url)}</code></td>"
+        f"<td>{esc(e.status if e.status is not None else e.outcome)}</td><td>{e.latency_ms:.0f} ms</td>"
+        f"<td><small>{esc(e.interaction_id)}</small></td></tr>"
+        for e in exchanges
+    )
+    head = "<tr><th>time</th><th>method</th><th>URL</th><th>status</th><th>latency</th><th>x-fapi-interaction-id</th></tr>"
+    return f'<details class="bx-exchanges"><summary>{len(exchanges)} HTTP exchanges</summary><table>{head}{rows}</table></details>'
+
+
+def csv_link_html(table: Table, name: str) -> str:
+    """A download link holding the table as CSV (masked values only: the table is masked)."""
+    text = str(table.to_csv())
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return (
+        f'<a class="bx-csv" download="{esc(name)}" href="data:text/csv;charset=utf-8;base64,{encoded}">'
+        f"Download CSV ({len(table):,} rows, CPF/CNPJ masked)</a>"
+    )
