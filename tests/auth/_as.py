@@ -10,7 +10,11 @@ it can be told to return exactly the bad response a test needs, through hooks:
   or "refresh"; return a complete token to replace the signed one);
 - `mutate_jarm(claims, header) -> raw | None`;
 - `mutate_response(params)` (the authorization response parameters);
-- `mutate_token_response(body, grant)`.
+- `mutate_token_response(body, grant)`;
+- `mutate_registration_response(body, where)` (`where` is "register", "read" or "update").
+
+Dynamic client registration (`/register`, `/register/{client_id}`) is on once a test sets
+`server.registration.directory` (see `RegistrationEndpoint`).
 
 Every request is logged (`calls(path)`), so tests can assert that the client never reached
 the token or resource endpoint after a bad response.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import string
 import threading
 import time
 from collections import Counter
@@ -82,6 +87,7 @@ class Hooks:
     mutate_response: Callable[[dict[str, str]], None] | None = None
     mutate_token_response: Callable[[dict[str, Any], str], None] | None = None
     mutate_userinfo: Callable[[dict[str, Any]], str | None] | None = None
+    mutate_registration_response: Callable[[dict[str, Any], str], None] | None = None
 
 
 @dataclass
@@ -97,6 +103,7 @@ class Settings:
     require_refreshes: int = 0  # resource answers 401 invalid_token until this many refreshes
     auto_consent: bool = True
     jwks_available: bool = True
+    rotate_registration_tokens: bool = True
 
 
 class FapiServer:
@@ -141,6 +148,9 @@ class FapiServer:
         router.add("GET", "/accounts", self._accounts)
         router.add("GET", "/userinfo", self._userinfo)
         router.add("POST", "/v1/boleto/registrarBoleto", self._legacy_boleto)
+        self.registration = RegistrationEndpoint(self)
+        self.registration.add_routes(router)
+        router.add("POST", "/plain/register", self._plain)
         self.server = TLSServer(router, server_identity, client_ca_pem, client_cert="optional")
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -208,6 +218,10 @@ class FapiServer:
                 "token_endpoint": base + "/token",
                 "pushed_authorization_request_endpoint": base + "/par",
             }
+        if self.registration.directory is not None:
+            doc["registration_endpoint"] = prefix + "/register"
+            if self.settings.mtls_aliases:
+                doc["mtls_endpoint_aliases"]["registration_endpoint"] = base + "/register"
         if self.hooks.mutate_discovery:
             self.hooks.mutate_discovery(doc)
         return doc
@@ -722,3 +736,336 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self.now += seconds
+
+
+# -- dynamic client registration (RFC 7591 / RFC 7592, Open Finance Brasil DCR) -----------------------
+STATEMENT_MAX_AGE = 300
+FAPI_AUTH_METHODS = frozenset({"private_key_jwt", "tls_client_auth", "self_signed_tls_client_auth"})
+SERVER_FIELDS = frozenset(
+    {"registration_access_token", "registration_client_uri", "client_secret_expires_at",
+     "client_id_issued_at"}
+)  # fmt: skip
+SHORT_NAMES = {
+    "CN": "2.5.4.3", "L": "2.5.4.7", "ST": "2.5.4.8", "O": "2.5.4.10", "OU": "2.5.4.11",
+    "C": "2.5.4.6", "STREET": "2.5.4.9", "DC": "0.9.2342.19200300.100.1.25",
+    "UID": "0.9.2342.19200300.100.1.1",
+}  # fmt: skip
+
+
+@dataclass
+class Directory:
+    """The participants' directory: signs software statements and hosts each software's keys.
+
+    `keystore` maps a `software_jwks_uri` to the JWKS published there: what the server reads
+    when a client registers that `jwks_uri` (a real server fetches it).
+    """
+
+    key: rsa.RSAPrivateKey
+    keystore: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kid: str = "directory-1"
+
+    def software_statement(
+        self,
+        *,
+        software_id: str,
+        jwks_uri: str,
+        redirect_uris: list[str],
+        age: float = 0,
+        alg: str = "PS256",
+        key: Any = None,
+        **extra: Any,
+    ) -> str:
+        """A signed SSA issued `age` seconds ago (by `key` instead of the directory's, if given)."""
+        claims = {
+            "iss": "Open Banking Brasil sandbox SSA issuer",
+            "iat": int(time.time() - age),
+            "jti": secrets.token_urlsafe(12),
+            "software_id": software_id,
+            "software_client_id": software_id,
+            "software_jwks_uri": jwks_uri,
+            "software_redirect_uris": redirect_uris,
+            "software_roles": ["DADOS"],
+            "org_id": "74e929d9-33b6-4d85-8ba7-c146c867a817",
+            "org_name": "TPP Exemplo",
+        } | extra
+        return jwt.encode(claims, key or self.key, algorithm=alg, headers={"kid": self.kid})
+
+
+@dataclass
+class DynamicClient:
+    """A client registered through `/register`: its metadata, statement and current RAT."""
+
+    metadata: dict[str, Any]
+    statement: dict[str, Any]
+    access_token: str
+
+
+class RegistrationEndpoint:
+    """`POST /register` and `GET/PUT/DELETE /register/{client_id}`, as strict as OFB DCR.
+
+    Registration requires mTLS, a directory-signed (PS256) software statement no older than
+    5 minutes and not used before, `jwks_uri` equal to its `software_jwks_uri` (no `jwks` by
+    value), `redirect_uris` within its `software_redirect_uris`, a FAPI auth method and
+    consistent grant and response types. Management requires mTLS and the current
+    registration access token, which every GET and PUT replaces (the old one is refused).
+    """
+
+    def __init__(self, server: FapiServer) -> None:
+        self.server = server
+        self.directory: Directory | None = None
+        self.clients: dict[str, DynamicClient] = {}
+        self.requests: list[dict[str, Any]] = []  # every registration / update body received
+        self.thumbprints: list[str | None] = []  # the certificate presented with each
+        self._used: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add_routes(self, router: Router) -> None:
+        router.add("POST", "/register", self.register)
+        router.add("GET", "/register/{client_id}", self.read)
+        router.add("PUT", "/register/{client_id}", self.update)
+        router.add("DELETE", "/register/{client_id}", self.delete)
+
+    # -- registration ----------------------------------------------------------------------------
+    def register(self, request: Request) -> Reply:
+        self.server.counters["register"] += 1
+        body = self._body(request)
+        if isinstance(body, Reply):
+            return body
+        statement = self._statement(body.get("software_statement"))
+        if isinstance(statement, Reply):
+            return statement
+        refused = self._check(body, statement, request)
+        if refused is not None:
+            return refused
+        with self._lock:
+            if body["software_statement"] in self._used:
+                return _dcr_error("invalid_software_statement", "statement already used")
+            self._used.add(body["software_statement"])
+        client_id = "dcr-" + secrets.token_urlsafe(8)
+        self._enrol(client_id, body, statement, request)
+        return self._answer(201, client_id, "register")
+
+    def _body(self, request: Request) -> dict[str, Any] | Reply:
+        if request.client_cert is None:
+            return _invalid_client("registration requires mTLS")
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _dcr_error("invalid_client_metadata", "the body is not a JSON object")
+        with self._lock:
+            self.requests.append(body)
+            self.thumbprints.append(request.cert_thumbprint)
+        return body
+
+    def _statement(self, raw: Any) -> dict[str, Any] | Reply:
+        assert self.directory is not None, "set server.registration.directory first"
+        if not isinstance(raw, str):
+            return _dcr_error("invalid_software_statement", "software_statement is required")
+        try:
+            claims = jwt.decode(
+                raw,
+                self.directory.key.public_key(),
+                algorithms=["PS256"],
+                options={"require": ["iat"], "verify_aud": False},
+            )
+        except jwt.PyJWTError as exc:
+            return _dcr_error("invalid_software_statement", f"not verified: {type(exc).__name__}")
+        age = time.time() - claims["iat"]
+        if not -60 <= age <= STATEMENT_MAX_AGE:
+            return _dcr_error("invalid_software_statement", f"issued {int(age)} s ago")
+        return dict(claims)
+
+    def _check(
+        self, body: dict[str, Any], statement: dict[str, Any], request: Request
+    ) -> Reply | None:
+        assert self.directory is not None
+        method, uris = body.get("token_endpoint_auth_method"), body.get("redirect_uris")
+        allowed_uris = set(statement.get("software_redirect_uris") or [])
+        checks = [
+            ("invalid_client_metadata", "jwks by value is not accepted", "jwks" not in body),
+            ("invalid_client_metadata", "jwks_uri must equal software_jwks_uri",
+             body.get("jwks_uri") == statement.get("software_jwks_uri")),
+            ("invalid_redirect_uri", "redirect_uris must be within software_redirect_uris",
+             isinstance(uris, list) and bool(uris) and set(uris) <= allowed_uris),
+            ("invalid_client_metadata", "auth method not allowed", method in FAPI_AUTH_METHODS),
+            ("invalid_client_metadata", "tls_client_auth_subject_dn does not match the certificate",
+             method != "tls_client_auth" or _subject_matches(body, request)),
+            ("invalid_client_metadata", "grant_types do not fit response_types", _consistent(body)),
+            ("invalid_client_metadata", "jwks_uri could not be fetched",
+             body.get("jwks_uri") in self.directory.keystore),
+        ]  # fmt: skip
+        for error, description, ok in checks:
+            if not ok:
+                return _dcr_error(error, description)
+        return None
+
+    def _enrol(
+        self, client_id: str, body: dict[str, Any], statement: dict[str, Any], request: Request
+    ) -> None:
+        assert self.directory is not None and request.client_cert is not None
+        jwks = self.directory.keystore[body["jwks_uri"]]
+        method = body["token_endpoint_auth_method"]
+        self.server.register(
+            Registration(
+                client_id,
+                method,
+                public_key=jwt.PyJWK(jwks["keys"][0]).key,
+                subject=request.client_cert.subject.rfc4514_string(),
+                thumbprint=request.cert_thumbprint,
+                redirect_uris=tuple(body["redirect_uris"]),
+            )
+        )
+        metadata = body | {"client_id": client_id, "client_id_issued_at": int(time.time())}
+        with self._lock:
+            self.clients[client_id] = DynamicClient(metadata, statement, _new_rat())
+
+    def _answer(self, status: int, client_id: str, where: str) -> Reply:
+        client = self.clients[client_id]
+        body = dict(client.metadata) | {
+            "registration_client_uri": f"{self.server.url}/register/{client_id}",
+            "registration_access_token": client.access_token,
+        }
+        if self.server.hooks.mutate_registration_response:
+            self.server.hooks.mutate_registration_response(body, where)
+        return json_reply(status, body, **{"Cache-Control": "no-store"})
+
+    # -- management (RFC 7592) ---------------------------------------------------------------------
+    def read(self, request: Request) -> Reply:
+        client = self._authorised(request)
+        if isinstance(client, Reply):
+            return client
+        self._rotate(client)
+        return self._answer(200, request.params["client_id"], "read")
+
+    def update(self, request: Request) -> Reply:
+        client = self._authorised(request)
+        if isinstance(client, Reply):
+            return client
+        body = self._body(request)
+        if isinstance(body, Reply):
+            return body
+        client_id = request.params["client_id"]
+        if body.get("client_id") != client_id or SERVER_FIELDS & set(body):
+            return _dcr_error("invalid_request", "client_id missing or server fields sent")
+        statement = (
+            self._statement(body["software_statement"])
+            if "software_statement" in body
+            else client.statement
+        )
+        if isinstance(statement, Reply):
+            return statement
+        refused = self._check(body, statement, request)
+        if refused is not None:
+            return refused
+        issued = client.metadata["client_id_issued_at"]
+        client.metadata, client.statement = body | {"client_id_issued_at": issued}, statement
+        self.server.clients[client_id].redirect_uris = tuple(body["redirect_uris"])
+        self._rotate(client)
+        return self._answer(200, client_id, "update")
+
+    def delete(self, request: Request) -> Reply:
+        client = self._authorised(request)
+        if isinstance(client, Reply):
+            return client
+        with self._lock:
+            self.clients.pop(request.params["client_id"], None)
+            self.server.clients.pop(request.params["client_id"], None)
+        return Reply(204)
+
+    def _authorised(self, request: Request) -> DynamicClient | Reply:
+        self.server.counters["registration_management"] += 1
+        if request.client_cert is None:
+            return _invalid_client("registration management requires mTLS")
+        header = request.header("Authorization") or ""
+        token = header[7:] if header.startswith("Bearer ") else ""
+        with self._lock:
+            client = self.clients.get(request.params["client_id"])
+        if client is None or not token or not secrets.compare_digest(token, client.access_token):
+            return _invalid_token()
+        return client
+
+    def _rotate(self, client: DynamicClient) -> None:
+        if self.server.settings.rotate_registration_tokens:
+            with self._lock:
+                client.access_token = _new_rat()
+
+
+def _new_rat() -> str:
+    return "rat-" + secrets.token_urlsafe(24)
+
+
+def _dcr_error(error: str, description: str) -> Reply:
+    return json_reply(400, {"error": error, "error_description": description})
+
+
+def _consistent(body: dict[str, Any]) -> bool:
+    """OpenID Connect Registration §2: each response type needs its grant types."""
+    grants = set(body.get("grant_types") or ["authorization_code"])
+    for response_type in body.get("response_types") or ["code"]:
+        parts = set(response_type.split())
+        if "code" in parts and "authorization_code" not in grants:
+            return False
+        if parts & {"id_token", "token"} and "implicit" not in grants:
+            return False
+    return True
+
+
+def _subject_matches(body: dict[str, Any], request: Request) -> bool:
+    """Only `tls_client_auth_subject_dn`, and it names the presented certificate's subject."""
+    dn = body.get("tls_client_auth_subject_dn")
+    others = [
+        k for k in body if k.startswith("tls_client_auth_") and k != "tls_client_auth_subject_dn"
+    ]
+    if not isinstance(dn, str) or others or request.client_cert is None:
+        return False
+    presented = [(a.oid.dotted_string, str(a.value)) for a in request.client_cert.subject]
+    return sorted(parse_dn(dn)) == sorted(presented)
+
+
+def parse_dn(text: str) -> list[tuple[str, str]]:
+    """RFC 4514 text to (dotted OID, value) pairs: short names, escapes and `#hex` values."""
+    pairs = []
+    for part in _split_unescaped(text):
+        name, _, value = part.partition("=")
+        oid = SHORT_NAMES.get(name.strip().upper(), name.strip())
+        pairs.append((oid, _der_string(value[1:]) if value.startswith("#") else _unescape(value)))
+    return pairs
+
+
+def _split_unescaped(text: str) -> list[str]:
+    parts: list[str] = []
+    current, escaped = "", False
+    for char in text:
+        if char in ",+" and not escaped:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+        escaped = char == "\\" and not escaped
+    return [*parts, current]
+
+
+def _unescape(value: str) -> str:
+    out, i = bytearray(), 0
+    while i < len(value):
+        pair = value[i + 1 : i + 3]
+        if value[i] == "\\" and len(pair) == 2 and all(c in string.hexdigits for c in pair):
+            out, i = out + bytes.fromhex(pair), i + 3
+        elif value[i] == "\\":
+            out, i = out + value[i + 1].encode(), i + 2
+        else:
+            out, i = out + value[i].encode(), i + 1
+    return out.decode()
+
+
+def _der_string(hex_value: str) -> str:
+    """The text of a DER-encoded directory string (UTF8, Printable, IA5 or BMP)."""
+    data = bytes.fromhex(hex_value)
+    tag, length, offset = data[0], data[1], 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, offset = int.from_bytes(data[2 : 2 + count], "big"), 2 + count
+    content = data[offset : offset + length]
+    return content.decode("utf-16-be" if tag == 0x1E else "utf-8")
