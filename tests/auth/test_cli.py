@@ -90,7 +90,7 @@ def test_token_errors_are_one_line_and_exit_2(
 
 def test_unknown_env_is_explained(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["token", "--env", "staging"]) == 2
-    assert "local, bradesco-sandbox, production" in capsys.readouterr().err
+    assert "local, local-sandbox, bradesco-sandbox, production" in capsys.readouterr().err
 
 
 def test_authorize_auto_follows_and_summarises(
