@@ -33,7 +33,14 @@ __all__ = [
 def read_redirect(redirect_url: str, *, redirect_uri: str) -> dict[str, str]:
     """The response parameters of a pasted redirect URL (fragment first, then query)."""
     url = redirect_url.strip()
-    parts, expected = urlsplit(url), urlsplit(redirect_uri)
+    try:
+        parts, expected = urlsplit(url), urlsplit(redirect_uri)
+    except ValueError:
+        raise ResponseValidationError(
+            "The pasted text is not a URL urllib can read (a broken [IPv6] host?); paste the "
+            "full address the browser was sent back to.",
+            check="authorization_response.redirect_uri",
+        ) from None
     if (parts.scheme, parts.netloc, parts.path) != (
         expected.scheme,
         expected.netloc,

@@ -89,7 +89,12 @@ def expected_issuers(discovery_url: str) -> tuple[str, ...]:
     OIDC strips a trailing `/` from the issuer before appending the well-known path, so both
     forms are allowed when only the URL is known; pass `issuer=` to pin one exactly.
     """
-    parts = urlsplit(discovery_url)
+    try:
+        parts = urlsplit(discovery_url)
+    except ValueError as exc:
+        raise ConfigurationError(
+            f"{discovery_url!r} is not a URL ({exc}); give the https:// discovery URL."
+        ) from None
     path = parts.path
     if path.endswith(_OIDC_SUFFIX):
         base = urlunsplit((parts.scheme, parts.netloc, path[: -len(_OIDC_SUFFIX)], "", ""))

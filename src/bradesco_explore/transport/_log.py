@@ -21,7 +21,10 @@ _SECRET_PARAMS = frozenset(SECRET_FIELDS) | {"state", "nonce", "request_uri"}
 
 def safe_url(url: str) -> str:
     """The URL with secret-bearing query values (code, state, tokens, ...) masked."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib can read: show it without query and fragment
+        return redact(url.split("?", 1)[0].split("#", 1)[0])
     query = [
         (k, "…" if k.lower() in _SECRET_PARAMS else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from .._secret import get_logger, install_log_redaction, redact
 from ..errors import (
+    ConfigurationError,
     ConnectionFailedError,
     InsecureConfigurationError,
     RequestTimeoutError,
@@ -280,7 +281,7 @@ class Session:
         timeout: Timeout | None,
         follow_redirects: bool,
     ) -> tuple[requests.Response | None, float | None]:
-        prepared = self._http.prepare_request(request)
+        prepared = self._prepare(request)
         if auth is not None:
             auth(prepared)
         method, url = prepared.method or "GET", prepared.url or request.url
@@ -289,6 +290,9 @@ class Session:
             raw = self._http.send(
                 prepared, timeout=timeout or self.timeout, allow_redirects=follow_redirects
             )
+        except ValueError as exc:  # not a RequestException: a URL urllib3 or urllib cannot read
+            self._record(method, url, None, started, interaction_id, attempt, type(exc).__name__)
+            raise _unreadable_url(exc, method, url) from None
         except requests.exceptions.RequestException as exc:
             self._record(method, url, None, started, interaction_id, attempt, type(exc).__name__)
             wait = policy.wait_for_error(method, exc, attempt)
@@ -308,6 +312,15 @@ class Session:
         if wait is not None:
             raw.close()
         return raw, wait
+
+    def _prepare(self, request: requests.Request) -> requests.PreparedRequest:
+        try:
+            return self._http.prepare_request(request)
+        except (requests.exceptions.InvalidURL, ValueError) as exc:
+            raise ConfigurationError(
+                f"{request.method} {safe_url(request.url)} cannot be sent: "
+                f"{_short(redact(str(exc)))}. Check the address."
+            ) from None
 
     def _record(
         self,
@@ -376,6 +389,20 @@ def _connection_error(
         f"{where} could not connect: {_short(reason)}. Check the address and "
         "that the server is running.",
         url=safe_url(url),
+    )
+
+
+def _unreadable_url(exc: ValueError, method: str, url: str) -> Exception:
+    """A URL that fails deep in urllib3/urllib: ours (the host) or the server's (a Location)."""
+    reason = _short(redact(str(exc)))
+    if isinstance(exc, urllib3.exceptions.LocationValueError):
+        return ConfigurationError(
+            f"{method} {safe_url(url)} cannot be sent: {reason}. Check the address."
+        )
+    return ResponseValidationError(
+        f"{method} {safe_url(url)} was answered with a redirect whose Location is not a URL "
+        f"({reason}); the server is misconfigured.",
+        check="redirect.location",
     )
 
 

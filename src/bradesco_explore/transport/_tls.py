@@ -20,6 +20,7 @@ import certifi
 from cryptography.hazmat.primitives import serialization
 
 from .._files import private_directory
+from .._secret import redact
 from ..errors import ConfigurationError, IdentityError, InsecureConfigurationError
 from ..identity import Identity
 
@@ -108,15 +109,21 @@ def is_loopback(host: str) -> bool:
 
 def check_url(url: str) -> None:
     """Refuse anything but https://, except plain http:// to the loopback sandbox."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        hostname, _ = parts.hostname, parts.port
+    except ValueError as exc:  # a broken IPv6 literal ("https://[..."), a port above 65535
+        raise ConfigurationError(
+            f"'{redact(url)}' is not a URL ({exc}); give an absolute https:// address."
+        ) from None
     scheme = parts.scheme.lower()
-    if scheme == "https" and parts.hostname:
+    if scheme == "https" and hostname:
         return
-    if scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    if scheme == "http" and hostname and is_loopback(hostname):
         return
     if scheme == "http":
         raise InsecureConfigurationError(
-            f"Refusing plain http:// to {parts.hostname}: tokens and personal data must travel over "
+            f"Refusing plain http:// to {hostname}: tokens and personal data must travel over "
             "TLS. Use https:// (plain http is allowed only to the loopback sandbox)."
         )
     raise ConfigurationError(f"'{url}' is not an https:// URL; give an absolute https:// address.")
