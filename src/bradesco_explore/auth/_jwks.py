@@ -149,7 +149,7 @@ def parse_jwks(document: Any, *, source: str) -> list[_Key]:
 
 
 def _public_key(entry: Any) -> PublicKey | None:
-    if not isinstance(entry, dict) or entry.get("kty") not in {"RSA", "EC"}:
+    if not isinstance(entry, dict) or entry.get("kty") not in ("RSA", "EC"):  # any JSON value
         return None
     if "d" in entry:  # a private key published by mistake: never use it
         return None
