@@ -232,9 +232,11 @@ def _decrypt_with(
 def half_hash(value: str, algorithm: str) -> str:
     """`c_hash`/`s_hash`/`at_hash`: base64url of the left half of the hash of `value`.
 
-    The hash is the one of the signing algorithm (SHA-256 for PS256/ES256/RS256).
+    The hash is the one of the signing algorithm (SHA-256 for PS256/ES256/RS256). Values are
+    ASCII by spec; anything else (a pasted, tampered code) is hashed as UTF-8, so it simply
+    fails to match instead of failing to encode.
     """
-    digest = _HASHES[algorithm[-3:]](value.encode("ascii")).digest()
+    digest = _HASHES[algorithm[-3:]](value.encode()).digest()
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
