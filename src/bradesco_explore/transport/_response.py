@@ -181,9 +181,7 @@ def parse_error_envelope(response: Response) -> list[dict[str, Any]]:
 def _normalise(body: dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(body.get("errors"), list):
         return [
-            _entry(e.get("code"), e.get("title"), e.get("detail"))
-            for e in body["errors"]
-            if isinstance(e, dict)
+            _entry(e.get("code"), e.get("title"), e.get("detail")) for e in _objects(body["errors"])
         ]
     if "error" in body and isinstance(body["error"], str):
         return [_entry(body["error"], None, body.get("error_description"))]
@@ -193,23 +191,25 @@ def _normalise(body: dict[str, Any]) -> list[dict[str, Any]]:
                 str(body.get("type", "")).rsplit("/", 1)[-1], body.get("title"), body.get("detail")
             )
         ]
-        for v in body.get("violacoes") or []:
-            if isinstance(v, dict):
-                base.append(_entry(v.get("propriedade"), v.get("razao"), v.get("valor")))
+        for v in _objects(body.get("violacoes")):
+            base.append(_entry(v.get("propriedade"), v.get("razao"), v.get("valor")))
         return base
     if "codigo" in body or "mensagem" in body:
         base = [_entry(body.get("codigo"), body.get("mensagem"), None)]
-        for v in body.get("errosValidacao") or []:
-            if isinstance(v, dict):
-                base.append(_entry(v.get("campo"), v.get("mensagem"), None))
+        for v in _objects(body.get("errosValidacao")):
+            base.append(_entry(v.get("campo"), v.get("mensagem"), None))
         return base
     if "code" in body or "message" in body:
         base = [_entry(body.get("code"), body.get("message"), None)]
-        for d in body.get("details") or []:
-            if isinstance(d, dict):
-                base.append(_entry(d.get("name"), d.get("value"), None))
+        for d in _objects(body.get("details")):
+            base.append(_entry(d.get("name"), d.get("value"), None))
         return base
     return []
+
+
+def _objects(value: object) -> list[dict[str, Any]]:
+    """The JSON objects of a list field; anything else (a number, a string, null) has none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _entry(code: object, title: object, detail: object) -> dict[str, Any]:
