@@ -236,7 +236,7 @@ def _bound_thumbprint(access_token: str) -> str | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     cnf = payload.get("cnf") if isinstance(payload, dict) else None
     value = cnf.get("x5t#S256") if isinstance(cnf, dict) else None

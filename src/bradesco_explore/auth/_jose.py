@@ -134,7 +134,7 @@ def read_header(token: str, *, what: str) -> dict[str, Any]:
     try:
         encoded = token.split(".", 1)[0]
         header = json.loads(_b64decode(encoded))
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+    except (ValueError, UnicodeDecodeError, binascii.Error, RecursionError):
         raise ResponseValidationError(
             f"The {_label(what)} is not a compact JWT (its header does not decode).",
             check=f"{what}.format",
@@ -259,7 +259,7 @@ def public_jwk(key: PrivateKey, *, kid: str | None = None, use: str = "sig") -> 
 def _claims(payload: bytes, what: str) -> dict[str, Any]:
     try:
         claims = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ResponseValidationError(
             f"The {_label(what)} payload is not JSON.", check=f"{what}.format"
         ) from None

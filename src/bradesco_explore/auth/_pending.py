@@ -75,7 +75,7 @@ class PendingAuthorization:
             raise ConfigurationError(
                 f"{file} does not exist; save the pending authorization first."
             ) from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ConfigurationError(
                 f"{file} is not a saved pending authorization (not JSON)."
             ) from None

@@ -403,7 +403,7 @@ class _CacheFile:
             document = json.loads(self.path.read_bytes())
             raw = document["tokens"] if document.get("version") == _FILE_VERSION else {}
             return {_key_from(k): Token.from_json(v) for k, v in raw.items()}
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             log.warning("token cache file %s is unreadable; starting empty", self.path)
             return {}
 

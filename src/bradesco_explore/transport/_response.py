@@ -57,7 +57,7 @@ class Response:
 
         try:
             return json.loads(self._raw.content or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
             kind = self.headers.get("content-type", "unknown type")
             raise DataError(
                 f"{self.method} {self.url} answered {self.status_code} with a body that is not JSON "
