@@ -212,11 +212,17 @@ def _after(issued: dt.datetime, value: Any, name: str) -> dt.datetime | None:
             f"The token response's {name} is {value!r}, not a number of seconds.",
             check=f"token_response.{name}",
         ) from None
-    if isinstance(value, bool) or math.isnan(seconds):
+    if isinstance(value, bool) or not math.isfinite(seconds):
         raise ResponseValidationError(
-            f"The token response's {name} is not a number.", check=f"token_response.{name}"
+            f"The token response's {name} is not a finite number.", check=f"token_response.{name}"
         )
-    return issued + dt.timedelta(seconds=seconds)
+    try:
+        return issued + dt.timedelta(seconds=seconds)
+    except OverflowError:
+        raise ResponseValidationError(
+            f"The token response's {name} ({seconds:g} s) points past any representable date.",
+            check=f"token_response.{name}",
+        ) from None
 
 
 def _optional_secret(value: Any, name: str) -> Secret | None:
