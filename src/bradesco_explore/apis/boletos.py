@@ -54,7 +54,13 @@ def cents(amount: Decimal | str | int) -> int:
         raise ConfigurationError(
             f"'{amount}' is not an amount; use for example '150.00'."
         ) from None
-    if value <= 0 or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite():
+        raise ConfigurationError(f"'{amount}' is not an amount; use for example '150.00'.")
+    try:
+        whole_cents = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a Decimal holds once in cents
+        whole_cents = False
+    if value <= 0 or not whole_cents:
         raise ConfigurationError(f"amount {amount} must be positive with at most 2 decimals.")
     return int(value * 100)
 

@@ -69,6 +69,8 @@ def format_amount(amount: Decimal | str | int) -> str:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise ConfigurationError(f"'{amount}' is not an amount; use for example '10.50'.") from None
+    if not value.is_finite():  # NaN survives quantize
+        raise ConfigurationError(f"'{amount}' is not an amount; use for example '10.50'.")
     text = f"{value:.2f}"
     if value <= 0 or not _AMOUNT.match(text):
         raise ConfigurationError(f"Pix amount {text} must be positive and below 10,000,000,000.00.")
