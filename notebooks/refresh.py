@@ -54,6 +54,7 @@ def execute(
         resources={"metadata": {"path": str(cwd)}},
         store_widget_state=False,
         record_timing=False,
+        coalesce_streams=True,  # one stream output per name, however the kernel flushed
     )
     client.execute(env=sandbox_environment())
     notebook.metadata.pop("widgets", None)
