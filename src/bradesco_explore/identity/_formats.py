@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -59,16 +60,40 @@ def parse(data: bytes, *, password: bytes | None, source: str) -> Parsed:
             source=source,
         )
     if b"-----BEGIN" in data:
-        return _parse_pem(data, password=password, source=source)
+        return _decodable(_parse_pem(data, password=password, source=source), source)
     if _looks_like_pkcs12(data):
-        return _parse_pkcs12(data, password=password, source=source)
+        return _decodable(_parse_pkcs12(data, password=password, source=source), source)
     if data[:1] == b"\x30":
-        return _parse_der(data, password=password, source=source)
+        return _decodable(_parse_der(data, password=password, source=source), source)
     raise IdentityFormatError(
         f"{source} is not a certificate or key: it is neither PEM (no '-----BEGIN' line), "
         "DER nor PKCS#12. Export the certificate as .pem, .der/.cer or .pfx/.p12.",
         source=source,
     )
+
+
+def _decodable(parsed: Parsed, source: str) -> Parsed:
+    """`parsed`, once every certificate field we read later has decoded.
+
+    cryptography parses names, extensions and keys lazily, so a damaged certificate loads
+    and only fails when `findings` or `summary()` reads it; here it fails at load instead.
+    """
+    for certificate in parsed.certificates:
+        try:
+            _ = (certificate.subject, certificate.issuer, certificate.extensions)
+            _ = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+            _ = (certificate.public_key(), certificate.serial_number)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise IdentityFormatError(
+                f"{source} holds a certificate whose fields do not decode ({_first_line(exc)}); "
+                "it is damaged. Export the certificate again.",
+                source=source,
+            ) from None
+    return parsed
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0][:160] if str(error) else type(error).__name__
 
 
 def _parse_pem(data: bytes, *, password: bytes | None, source: str) -> Parsed:
