@@ -268,7 +268,7 @@ class OpenFinancePages(Paginator):
             return None
         if not isinstance(following, str):
             raise DataError(f"Page {number}: links.next is not a URL.", field="links.next")
-        url = urljoin(response.url, following)
+        url = _next_url(response.url, following, number)
         _check_same_origin(url, response.url, number)
         if _comparable(url) in self._seen:
             raise DataError(
@@ -454,20 +454,35 @@ def _dig(body: Any, *keys: str) -> Any:
     return body
 
 
+_MAX_DIGITS = 18  # page numbers and counts; far below int()'s 4,300-digit limit
+
+
 def _whole(value: Any) -> int | None:
     """A non-negative whole number given as a JSON number or digits, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+    text = value.strip() if isinstance(value, str) else ""
+    # ASCII digits only ("²".isdigit() is true), and few enough for int() to accept
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS:
+        return int(text)
     return None
 
 
 def _comparable(url: str) -> str:
     """The URL as the exchange log shows it, without fragment: how pages are told apart."""
     return safe_url(url.split("#", 1)[0])
+
+
+def _next_url(served: str, following: str, number: int) -> str:
+    """`links.next` made absolute against the page that served it."""
+    try:
+        return urljoin(served, following)
+    except ValueError:  # a broken [IPv6] host
+        raise DataError(
+            f"Page {number}: links.next ({safe_url(following)}) is not a URL.", field="links.next"
+        ) from None
 
 
 def _check_same_origin(url: str, served: str, number: int) -> None:
