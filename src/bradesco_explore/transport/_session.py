@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from .._secret import get_logger, install_log_redaction, redact
 from ..errors import (
+    BradescoExploreError,
     ConfigurationError,
     ConnectionFailedError,
     InsecureConfigurationError,
@@ -155,6 +156,12 @@ class _ContextAdapter(HTTPAdapter):
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         if verify is False:
             raise InsecureConfigurationError("Certificate verification cannot be turned off.")
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        # Every request leaves through here, redirects followed by requests included: a
+        # redirect to plain http:// on another host is refused before anything is sent.
+        check_url(request.url or "")
+        return super().send(request, *args, **kwargs)
 
 
 class Session:
@@ -290,6 +297,9 @@ class Session:
             raw = self._http.send(
                 prepared, timeout=timeout or self.timeout, allow_redirects=follow_redirects
             )
+        except BradescoExploreError as exc:  # refused on the way out (a redirect to http://)
+            self._record(method, url, None, started, interaction_id, attempt, type(exc).__name__)
+            raise
         except ValueError as exc:  # not a RequestException: a URL urllib3 or urllib cannot read
             self._record(method, url, None, started, interaction_id, attempt, type(exc).__name__)
             raise _unreadable_url(exc, method, url) from None
