@@ -414,8 +414,10 @@ class Sandbox:
             router.hits.clear()
 
     def known_secrets(self) -> list[str]:
-        """Every secret string the sandbox issued or holds (for leak tests): client secret,
-        access/refresh/ID tokens, codes, PAR request_uris, JARM responses, private keys (PEM)."""
+        """Every secret string the sandbox issued, holds or was sent (for leak tests): client
+        secret, access/refresh/ID tokens, codes, PAR request_uris, JARM responses, client
+        assertions, request objects with their state and nonce, PKCE verifiers, private keys
+        (PEM)."""
         self._require_running()
         return self._ledger.values()
 

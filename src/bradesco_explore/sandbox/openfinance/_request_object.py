@@ -32,6 +32,9 @@ def verify_request_object(provider: Provider, client: Client, token: str) -> Aut
     provider.context.ledger.add(token)
     header, _ = peek(token, "request object", request_object_refusal)
     claims = verify_signature(token, header, client, "request object", request_object_refusal)
+    provider.context.ledger.add(
+        *(v for k, v in claims.items() if k in ("state", "nonce") and isinstance(v, str))
+    )
     _check_envelope(provider, client, claims)
     response_type, response_mode = _response_shape(claims)
     scopes = _scopes(claims, response_type)

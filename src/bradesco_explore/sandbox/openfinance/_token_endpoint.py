@@ -91,6 +91,7 @@ class TokenEndpoint:
         if form.get("redirect_uri") != authorization.redirect_uri:
             raise invalid_grant("redirect_uri does not match the one in the authorization request.")
         verifier = form.get("code_verifier")
+        self.provider.context.ledger.add(verifier or "")
         if not verifier:
             raise invalid_grant("code_verifier is missing (PKCE).")
         if not _VERIFIER.match(verifier) or not hmac.compare_digest(
