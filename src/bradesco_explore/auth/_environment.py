@@ -90,7 +90,7 @@ class Family:
 
     def url(self, path: str) -> str:
         """`path` joined to `base_url` (absolute URLs are returned unchanged, after the scheme check)."""
-        if path.startswith(("https://", "http://")):
+        if path[:8].lower().startswith(("https://", "http://")):  # schemes are case-insensitive
             check_url(path)
             return path
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
