@@ -62,3 +62,21 @@ def test_unknown_target(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> No
 def test_sandbox_options_only_for_local() -> None:
     with pytest.raises(ConfigurationError, match="only apply"):
         Workspace.open("production", seed=3)
+
+
+def test_customer_and_beneficiary_per_target(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    with Workspace.open("local", transactions=10) as ws:
+        assert ws.customer == ws.sandbox.customer and ws.beneficiary.cnpj == "68542653101838"  # type: ignore[union-attr]
+        other = ws.sandbox.ca.issue_client("second")  # type: ignore[union-attr]
+        assert ws.client("pix", identity=other).identity is other
+    remote = Workspace("production", ws.environment, None, ws.credentials)
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.delenv("BRADESCO_CUSTOMER_CPF", raising=False)
+    with pytest.raises(ConfigurationError, match="BRADESCO_CUSTOMER_CPF"):
+        _ = remote.customer
+    with pytest.raises(ConfigurationError, match="BRADESCO_BENEFICIARY_CNPJ"):
+        _ = remote.beneficiary
+    monkeypatch.setenv("BRADESCO_CUSTOMER_CPF", "39053344705")
+    assert remote.customer.cpf == "39053344705"

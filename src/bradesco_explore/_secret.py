@@ -153,7 +153,11 @@ class Secret:
 
 
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in a record's message and arguments."""
+    """A logging filter that masks secrets in a record's message, arguments and traceback.
+
+    Attach it to your own handlers or loggers; the package's own namespaces are covered
+    already (see `install_log_redaction`).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -162,38 +166,49 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set, so the traceback is redacted once here.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
         return True
 
 
 _FILTER = RedactingFilter()
-_LOGGERS: Final = (
-    "bradesco_explore",
-    "urllib3",
-    "urllib3.connectionpool",
-    "urllib3.util.retry",
-    "requests",
-)
+_NAMESPACES: set[str] = {"bradesco_explore", "urllib3", "requests"}
 _install_lock = threading.Lock()
+_factory_installed: list[bool] = []  # a one-element flag, so no global statement is needed
 
 
-def install_log_redaction(*names: str) -> None:
-    """Attach the redacting filter to our loggers and the HTTP stack's (idempotent).
+def _covered(name: str) -> bool:
+    return any(name == ns or name.startswith(ns + ".") for ns in _NAMESPACES)
 
-    Filters on a logger only see records logged at that logger, so each logger that may see a
-    URL, header or body is listed here. Pass more logger names to cover your own code.
+
+def install_log_redaction(*namespaces: str) -> None:
+    """Redact every log record of the package, the HTTP stack and `namespaces` (idempotent).
+
+    Filters on a logger do not see records of its child loggers, so redaction happens where
+    records are made: a record factory masks each record whose logger name is in one of the
+    namespaces (`bradesco_explore.*`, `urllib3.*`, `requests.*`, and any you add, such as
+    the name of your own notebook logger), at every level, before any handler sees it.
     """
     with _install_lock:
-        for name in (*_LOGGERS, *names):
-            logger = logging.getLogger(name)
-            if _FILTER not in logger.filters:
-                logger.addFilter(_FILTER)
+        _NAMESPACES.update(namespaces)
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            if _covered(record.name):
+                _FILTER.filter(record)
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed.append(True)
 
 
 def get_logger(name: str) -> logging.Logger:
-    """A logger with the redacting filter attached; every module of the package uses this."""
-    logger = logging.getLogger(name)
-    if _FILTER not in logger.filters:
-        logger.addFilter(_FILTER)
-    return logger
+    """The package's loggers: redaction is installed before the first one is handed out."""
+    install_log_redaction()
+    return logging.getLogger(name)

@@ -29,6 +29,7 @@ No message ever contains a secret: values that could be secret are shown redacte
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -55,7 +56,20 @@ __all__ = [
 
 
 class BradescoExploreError(Exception):
-    """Base class of every error this package raises on purpose."""
+    """Base class of every error this package raises on purpose.
+
+    In IPython and Jupyter the error shows as its class and message only, not as a traceback
+    through the package's internals: the message already says what went wrong, where, and
+    what to do. Set `BRADESCO_FULL_TRACEBACKS=1` to get the full traceback back.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython displays for this error (see `IPython.core.interactiveshell`)."""
+        if os.environ.get("BRADESCO_FULL_TRACEBACKS"):
+            import traceback
+
+            return traceback.format_exception(self)
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
 
 
 class ConfigurationError(BradescoExploreError, ValueError):

@@ -27,9 +27,14 @@ from .auth import Client, Credentials, Environment
 from .config import secret_setting, setting
 from .errors import ConfigurationError
 from .identity import Identity
+from .sandbox._documents import BENEFICIARY, CUSTOMER, Beneficiary, Customer
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
+
+_BENEFICIARY_SETTINGS = ("cnpj", "branch", "account", "negotiation", "pix_key")
+
+_BENEFICIARY_SETTINGS = ("cnpj", "branch", "account", "negotiation", "pix_key")
 
 __all__ = ["TARGETS", "Workspace"]
 
@@ -132,15 +137,52 @@ class Workspace:
     def _make(self, family: str, options: dict[str, Any]) -> Client:
         if self.sandbox is not None:
             options.setdefault("redirect_uri", self.sandbox.redirect_uri)
-        made = Client(
-            self.environment,
-            family,
-            identity=self.identity,
-            credentials=self.credentials,
-            **options,
-        )
+        options.setdefault("identity", self.identity)
+        options.setdefault("credentials", self.credentials)
+        made = Client(self.environment, family, **options)
         self._opened.append(made)
         return made
+
+    # -- the people in the data ---------------------------------------------------------------------
+    @property
+    def customer(self) -> Customer:
+        """The person whose Open Finance data the notebooks read.
+
+        The sandbox's fixed test customer; for Bradesco's hosts, `BRADESCO_CUSTOMER_CPF` and
+        `BRADESCO_CUSTOMER_NAME` (a test customer of that bank who can approve consents).
+        """
+        if self.sandbox is not None:
+            return self.sandbox.customer
+        if self.target == "local-sandbox":
+            return CUSTOMER
+        cpf = setting("customer_cpf")
+        if not cpf:
+            raise ConfigurationError(
+                f"Target {self.target!r} has no test customer configured: set BRADESCO_CUSTOMER_CPF "
+                "(and BRADESCO_CUSTOMER_NAME) to the CPF of a customer who can approve consents."
+            )
+        return Customer(name=setting("customer_name") or "", cpf=cpf, cnpj=setting("customer_cnpj") or "",
+                        company_name="", email="", subject="")  # fmt: skip
+
+    @property
+    def beneficiary(self) -> Beneficiary:
+        """The company that issues boletos and receives Pix.
+
+        The sandbox's - Bradesco's documented test company - also for the `bradesco-sandbox`
+        target; in production, from the `BRADESCO_BENEFICIARY_*` settings.
+        """
+        if self.sandbox is not None:
+            return self.sandbox.beneficiary
+        if self.target in ("local-sandbox", "bradesco-sandbox"):
+            return BENEFICIARY
+        fields = {name: setting(f"beneficiary_{name}") for name in _BENEFICIARY_SETTINGS}
+        missing = [f"BRADESCO_BENEFICIARY_{k.upper()}" for k, v in fields.items() if not v]
+        if missing:
+            raise ConfigurationError(
+                f"Target {self.target!r} needs {', '.join(missing)} to name the beneficiary."
+            )
+        return Beneficiary(name=setting("beneficiary_name") or "", city="", state="", postal_code="",
+                           account_digit="", **{k: str(v) for k, v in fields.items()})  # fmt: skip
 
     def close(self) -> None:
         """Close every client and stop the in-process sandbox."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ConfigurationError
 from ._family import require_family
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ACCOUNTS_PERMISSIONS",
     "CREDIT_CARD_PERMISSIONS",
+    "GrantedAccess",
     "account",
     "accounts",
     "balances",
@@ -36,6 +37,7 @@ __all__ = [
     "credit_card_transactions",
     "delete_consent",
     "get_consent",
+    "grant_access",
     "overdraft_limits",
     "resources",
     "transactions",
@@ -113,6 +115,35 @@ def delete_consent(client: Client, consent_id: str) -> Response:
     """`DELETE /consents/{consentId}`: revoke; the server answers 204."""
     require_family(client, "openfinance", "fapi")
     return client.delete(f"{CONSENTS}/{consent_id}", token=_consent_token(client))
+
+
+class GrantedAccess(NamedTuple):
+    """What `grant_access` returns: the authorised consent's id and the user's token."""
+
+    consent_id: str
+    token: Token
+
+
+def grant_access(
+    client: Client,
+    *,
+    cpf: str,
+    permissions: Iterable[str] = ACCOUNTS_PERMISSIONS,
+    families: Iterable[str] = ("accounts",),
+) -> GrantedAccess:
+    """Create a consent, authorise it and redeem the code, in one call - where the server consents by itself.
+
+    The same steps as `create_consent`, `client.authorize(...)`, opening `pending.url`,
+    `client.finish(pending, redirect_url)`; the redirect is followed by `client.follow`, which
+    works with a server that redirects straight back (the local sandbox's auto-consent, test
+    servers). With a real bank, a person approves the consent in a browser: do the steps one
+    by one and paste the redirect URL into `client.finish`.
+    """
+    created = create_consent(client, cpf=cpf, permissions=permissions)
+    consent_id = str(created.json()["data"]["consentId"])
+    pending = client.authorize(scopes=["openid", *families], consent=consent_id)
+    token = client.finish(pending, client.follow(pending))
+    return GrantedAccess(consent_id, token)
 
 
 def consent_scopes(consent_id: str, *families: str) -> list[str]:

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from ..errors import ConfigurationError
+from ..identity import Identity
 from ..identity._formats import PrivateKey
 from ..transport import RequestSigner
 from ._jose import sign
@@ -57,7 +58,9 @@ class NonceSource:
             return str(self._last)
 
 
-def _rsa_key(key: PrivateKey) -> rsa.RSAPrivateKey:
+def _rsa_key(key: PrivateKey | Identity) -> rsa.RSAPrivateKey:
+    if isinstance(key, Identity):
+        key = key._private_key()
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigurationError(
             f"Bradesco's legacy APIs sign with RSA; the identity's key is a {type(key).__name__}. "
@@ -70,7 +73,7 @@ def jwt_bearer_assertion(
     *,
     client_id: str,
     token_url: str,
-    key: PrivateKey,
+    key: PrivateKey | Identity,
     now: float,
     jti: str,
     version: str = ASSERTION_VERSION,
@@ -102,7 +105,7 @@ def string_to_sign(
     )
 
 
-def signature(text: str, key: PrivateKey) -> str:
+def signature(text: str, key: PrivateKey | Identity) -> str:
     """RSA PKCS#1 v1.5 / SHA-256 over the UTF-8 text, standard base64 with padding."""
     raw = _rsa_key(key).sign(text.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
     return base64.b64encode(raw).decode("ascii")
@@ -112,7 +115,7 @@ def brad_signer(
     access_token: Callable[[], str],
     *,
     client_id: str,
-    key: PrivateKey,
+    key: PrivateKey | Identity,
     clock: Callable[[], float],
     nonces: NonceSource,
 ) -> RequestSigner:

@@ -34,7 +34,7 @@ Password = str | bytes | Secret | None
 def read_source(source: Source, *, name: str | None = None) -> tuple[bytes, str]:
     """Return the bytes of a path or bytes-like `source` and a label naming it in messages."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), name or "the uploaded bytes"
+        return bytes(source), name or "the uploaded data"
     path = Path(source).expanduser()
     label = name or str(path)
     try:
