@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bradesco_explore._secret import Secret
-from bradesco_explore.apis import boletos, pix
+from bradesco_explore.apis import boletos, openfinance, pix, saldo_extrato
 from bradesco_explore.auth import Client, JWKSCache, PendingAuthorization, TokenCache
 from bradesco_explore.auth._callback import read_redirect, verify_jarm
 from bradesco_explore.auth._discovery import expected_issuers, validate_metadata
@@ -66,7 +66,7 @@ from bradesco_explore.transport import (
     status_error,
 )
 
-from .conftest import client_for
+from .conftest import authorize_accounts, client_for
 
 T = TypeVar("T")
 FUZZ = settings(
@@ -709,6 +709,79 @@ def test_paging_fields_python_cannot_read(
     """A broken next link, a superscript digit, 5,000 digits: ValueError before the fix."""
     session, url = reply_session
     walk(session, url, paginator, first)
+
+
+@pytest.fixture(scope="module")
+def real_bodies(sb: Sandbox) -> list[Any]:
+    """Real sandbox answers of every family: the envelopes `to_frame` knows, with real values."""
+    ben, today = sb.beneficiary, dt.date.today()
+    with client_for(sb, "pix") as pix_client, client_for(sb, "portal") as portal:
+        start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        pix.create_charge(
+            pix_client,
+            amount="12.34",
+            key=ben.pix_key,
+            debtor={"cpf": sb.customer.cpf, "nome": "F"},
+        )
+        bodies = [
+            pix.list_charges(pix_client, start, start + dt.timedelta(days=2)).json(),
+            saldo_extrato.balance(portal, branch=ben.branch, account=ben.account).json(),
+            saldo_extrato.statement(portal, branch=ben.branch, account=ben.account,
+                                    start=today - dt.timedelta(days=20), end=today).json(),
+        ]  # fmt: skip
+    with client_for(sb, "openfinance") as of_client:
+        authorize_accounts(sb, of_client)
+        account = openfinance.accounts(of_client).json()["data"][0]["accountId"]
+        bodies += [
+            openfinance.accounts(of_client).json(),
+            openfinance.balances(of_client, account).json(),
+            openfinance.transactions(of_client, account, page_size=5).json(),
+        ]
+    return bodies
+
+
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaf_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaf_paths(v, (*path, i))]
+    return [path]
+
+
+def _replaced(body: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = list(body) if isinstance(body, list) else dict(body)
+    copy[path[0]] = _replaced(body[path[0]], path[1:], new)
+    return copy
+
+
+hostile_leaves = st.one_of(
+    json_values,
+    st.from_regex(r"\A-?[0-9]{1,22}([.,][0-9]{0,6})?\Z"),  # amounts, in and out of range
+    st.from_regex(
+        r"\A[0-9]{2,5}-[0-9]{1,2}-[0-9]{1,2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?\Z"
+    ),
+    st.from_regex(r"\A[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,5}\Z"),  # dd.mm.yyyy and friends
+    st.sampled_from(
+        ["00.00.0000", "0", "", " ", "NaN", "Infinity", "9" * 40, "2024-02-30", "24:00"]
+    ),
+)
+
+
+@FUZZ
+@given(data=st.data())
+def test_real_bodies_with_hostile_values_tabulate_or_fail_clearly(
+    real_bodies: list[Any], data: Any
+) -> None:
+    body = data.draw(st.sampled_from(real_bodies))
+    paths = _leaf_paths(body)
+    for path in (
+        data.draw(st.lists(st.sampled_from(paths), min_size=1, max_size=3)) if paths else []
+    ):
+        body = _replaced(body, path, data.draw(hostile_leaves))
+    ours(lambda: to_frame(body))
+    ours(lambda: to_frame(body, mask=False))
 
 
 # -- token responses, cache files, pending files -------------------------------------------------------------
