@@ -39,6 +39,14 @@ def test_explore_leaves_a_given_workspace_open(workspace: Workspace) -> None:
         explore(workspace, target="local")
 
 
+def test_the_explorer_follows_the_family_chosen_for_the_flows(dashboard: Dashboard) -> None:
+    dashboard.flows.family.value = "portal"
+    assert dashboard.explorer.family.value == "portal"
+    assert dashboard.explorer.endpoint.value == "portal.balance"
+    dashboard.explorer.family.value = "pix"  # and can still be chosen on its own
+    assert dashboard.flows.family.value == "portal"
+
+
 def test_the_whole_journey_leaves_no_secret_in_any_widget(
     dashboard: Dashboard, workspace: Workspace, forbidden: Forbidden
 ) -> None:

@@ -223,3 +223,15 @@ def test_switching_to_an_unconfigured_target_explains_and_stays(
     assert "Opening production failed" in runner.message.value
     assert "BRADESCO_CERT" in runner.message.value
     assert runner.target.value == "local" and dashboard.state.workspace is workspace
+
+
+def test_open_finance_client_credentials_asks_only_for_consents(dashboard: Dashboard) -> None:
+    runner = dashboard.flows
+    runner.family.value = "openfinance"
+    runner.grant.value = "client_credentials"
+    assert runner.scopes.options == ("consents",) and runner.scopes.value == ("consents",)
+    assert runner.cpf.layout.display == "none"
+    runner.run()
+    assert runner.message.value == ""
+    assert [s.name for s in runner.flow.steps] == ["discovery", "token request", "validation"]  # type: ignore[union-attr]
+    assert runner.flow.token is not None and runner.flow.token.scope == ("consents",)  # type: ignore[union-attr]

@@ -46,8 +46,12 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
         self.password = widgets.Password(
             description="Password", placeholder="PKCS#12 or key password"
         )
-        self.load_button = widgets.Button(description="Load", button_style="primary", icon="upload")
-        self.sandbox_button = widgets.Button(description="Use the sandbox identity", icon="flask")
+        self.load_button = widgets.Button(
+            description="Load", button_style="primary", icon="upload", layout={"width": "auto"}
+        )
+        self.sandbox_button = widgets.Button(
+            description="Use the sandbox identity", icon="flask", layout={"width": "auto"}
+        )
         self.received, self.message, self.report = widgets.HTML(), widgets.HTML(), widgets.HTML()
         self._wire()
         self.children = (
@@ -155,6 +159,8 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
 
 
 def _upload(description: str, accept: str, css_class: str) -> Any:
-    upload = widgets.FileUpload(description=description, accept=accept, multiple=False)
+    upload = widgets.FileUpload(
+        description=description, accept=accept, multiple=False, layout={"width": "auto"}
+    )
     upload.add_class(css_class)
     return upload

@@ -36,6 +36,8 @@ class Dashboard(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.tabs = widgets.Tab(
             children=[self.certificate, self.flows, self.explorer], titles=_TITLES
         )
+        # the explorer lists the endpoints of the family chosen for the flows
+        widgets.dlink((self.flows.family, "value"), (self.explorer.family, "value"))
         self.add_class("bx-dashboard")
         self.children = (self.header, self.tabs)
         state.subscribe(lambda _change: self._draw_header())

@@ -74,8 +74,8 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.children = (
             widgets.HTML("<b>OAuth flows</b>: every request is logged below, redacted."),
             self.target, self.family, self.grant, self.auth_method, self.scopes, self.cpf,
-            self.run_button, self.steps, self.authorization, self.message,
-            self.token_card, self.refresh_button,
+            widgets.HBox([self.run_button]), self.steps, self.authorization, self.message,
+            self.token_card, widgets.HBox([self.refresh_button]),
         )  # fmt: skip
         set_visible(self.authorization, False)
         set_visible(self.refresh_button, False)
@@ -246,12 +246,12 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
 
 
 def _dropdown(description: str, css_class: str) -> Any:
-    dropdown = widgets.Dropdown(description=description)
+    dropdown = widgets.Dropdown(description=description, style={"description_width": "initial"})
     dropdown.add_class(css_class)
     return dropdown
 
 
 def _button(description: str, css_class: str, **options: Any) -> Any:
-    button = widgets.Button(description=description, **options)
+    button = widgets.Button(description=description, layout={"width": "auto"}, **options)
     button.add_class(css_class)
     return button

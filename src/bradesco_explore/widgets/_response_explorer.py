@@ -53,7 +53,7 @@ class ResponseExplorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
             widget.add_class(f"bx-explore-{name}")  # fmt: skip
         self.children = (
             widgets.HTML("<b>Responses as tables</b>: CPF and CNPJ are masked."),
-            self.family, self.endpoint, self.parameters, self.fetch_button,
+            self.family, self.endpoint, self.parameters, widgets.HBox([self.fetch_button]),
             widgets.HBox([self.progress, self.progress_label]), self.message,
             self.table, self.csv, self.raw, self.exchanges,
         )  # fmt: skip
@@ -97,7 +97,10 @@ class ResponseExplorer(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
     def _show(self, fetched: Fetched) -> None:
         self.fetched = fetched
         note = " (stopped at the page limit)" if fetched.truncated else ""
-        self.table.value = fetched.table._repr_html_() + (f"<p>{esc(note)}</p>" if note else "")
+        table = fetched.table._repr_html_() + (f"<p>{esc(note)}</p>" if note else "")
+        self.table.value = (
+            f'<div style="overflow-x:auto;max-width:100%">{table}</div>'  # wide tables scroll
+        )
         self.csv.value = csv_link_html(fetched.table, f"{fetched.endpoint.key}.csv")
         self.raw.value = raw_json_html(fetched.pages)
         self.exchanges.value = exchanges_html(fetched.exchanges)
