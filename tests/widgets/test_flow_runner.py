@@ -9,7 +9,7 @@ import pytest
 
 from bradesco_explore.auth import Client
 from bradesco_explore.transport import Session
-from bradesco_explore.widgets import Dashboard, Flow, FlowOptions, check_token, steps_html
+from bradesco_explore.widgets import Dashboard, Flow, FlowOptions, check_token, explore, steps_html
 from bradesco_explore.widgets._flow import (
     auth_methods_for,
     consent_permissions,
@@ -235,3 +235,24 @@ def test_open_finance_client_credentials_asks_only_for_consents(dashboard: Dashb
     assert runner.message.value == ""
     assert [s.name for s in runner.flow.steps] == ["discovery", "token request", "validation"]  # type: ignore[union-attr]
     assert runner.flow.token is not None and runner.flow.token.scope == ("consents",)  # type: ignore[union-attr]
+
+
+def test_switching_target_attaches_to_the_running_sandbox(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert workspace.sandbox is not None
+    for name, value in workspace.sandbox.env_variables().items():
+        monkeypatch.setenv(name, value)
+    board = explore(workspace)
+    try:
+        board.flows.target.value = "local-sandbox"
+        assert board.flows.message.value == ""
+        assert board.state.workspace.target == "local-sandbox" and board.state.owns_workspace
+        assert "target local-sandbox" in board.header.value
+        assert board.flows.cpf.value == workspace.sandbox.customer.cpf  # the fixed test customer
+        assert board.explorer.family.value == "pix"
+        board.flows.run()
+        assert board.flows.flow is not None and board.flows.flow.token is not None
+    finally:
+        board.close()
+    assert workspace.sandbox.running  # the dashboard closed only what it opened
