@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bradesco_explore.identity import CertificateAuthority, Identity
 
 from ._servers import EchoServer
+
+# CI explores the same examples on every run (a red build always means a change broke
+# something); locally each run explores new ones and remembers failures in .hypothesis/.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

@@ -117,3 +117,13 @@ def test_bad_amounts_fail_before_any_request(
 def test_wrong_family_is_named(portal_client: Client) -> None:
     with pytest.raises(ConfigurationError, match="'pix' family"):
         pix.get_charge(portal_client, pix.new_txid())
+
+
+def test_all_received_pix_through_the_paginator_with_its_scope(pix_client: Client) -> None:
+    params = {"inicio": "2024-10-02T00:00:00Z", "fim": "2024-10-03T10:06:00Z"}
+    pages = bx.PixPages(
+        pix_client, "/v2/pix", params, page_size=3, scopes=["pix.read"], progress=False
+    )
+    frame = bx.to_frame(pages)
+    assert len(pages.pages) > 1
+    assert len(frame) == pages.pages[0].json()["parametros"]["paginacao"]["quantidadeTotalDeItens"]

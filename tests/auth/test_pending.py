@@ -36,7 +36,8 @@ def test_repr_and_html_hide_state_nonce_and_verifier(make_client: Callable[..., 
     shown = repr(pending) + pending._repr_html_()
     for secret in (pending.state, pending.nonce, pending.code_verifier):
         assert secret.reveal() not in shown
-    assert "Open the consent page" in pending._repr_html_() and "link valid" in repr(pending)
+    assert "pending.url" in pending._repr_html_() and pending.url not in pending._repr_html_()
+    assert "link valid" in repr(pending)
     with pytest.raises(TypeError):
         pickle.dumps(pending)
 

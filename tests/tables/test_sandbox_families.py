@@ -131,3 +131,15 @@ def test_open_finance_accounts_balances_paged_transactions(ws: Workspace) -> Non
     assert len(bills) > 0
     resources = bx.to_frame(openfinance.resources(client))
     assert set(resources["type"].astype(str)) >= {"ACCOUNT"}
+
+
+def test_boleto_query_second_copy(ws: Workspace) -> None:
+    assert ws.sandbox is not None
+    client, ben = ws.client("portal"), ws.sandbox.beneficiary
+    raw = boletos.query(
+        client, beneficiary_cnpj=ben.cnpj, product=9, account="38610041000", our_number="970039324"
+    )
+    frame = bx.to_frame(raw)
+    assert len(frame) == 1
+    assert frame["valMoeda"].iloc[0] == Decimal(raw.json()["valMoeda"]) / 100
+    assert is_aware(frame["dataVencto"]) and frame["linhaDig"].iloc[0] == raw.json()["linhaDig"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .._files import write_file
-from .._html import card, esc, facts_table
+from .._html import card, facts_table
 from .._secret import Secret
 from ..errors import ConfigurationError
 
@@ -156,12 +156,11 @@ class PendingAuthorization:
             ("redirect URI", self.redirect_uri),
             ("link valid until", self.expires_at.strftime("%H:%M:%S UTC")),
         ]
+        # The one-time URL stays out of the HTML, so a saved notebook never keeps it: open
+        # `pending.url` (or use the flow runner's link), then paste where you land.
         link = (
-            f'<p><a href="{esc(self.url)}" target="_blank" rel="noopener">Open the consent page</a>'
-            " then paste the address you are sent back to into <code>client.finish(pending, url)</code>.</p>"
-            if self.request_uri
-            else "<p>Open <code>pending.url</code> in a browser, then paste the address you are "
-            "sent back to into <code>client.finish(pending, url)</code>.</p>"
+            "<p>Open <code>pending.url</code> in a browser (or use the link in <code>bx.explore()</code>), "
+            "then paste the address you are sent back to into <code>client.finish(pending, url)</code>.</p>"
         )
         return card("Authorization pending", facts_table(rows) + link)
 

@@ -8,7 +8,7 @@ Each API family wraps its rows differently:
 | Pix lists `{parametros, cobs / cobsv / pix / loc / webhooks}` | that list | `pix.cob`, `pix.cobv`, `pix.pix`, `pix.loc`, `pix.webhook` |
 | one Pix object (`txid` + `calendario`, `endToEndId`), or Bradesco's `{cobv: {...}, emv}` | the object | `pix.cob`, `pix.cobv`, `pix.pix` |
 | boleto lists `{pagina, indMaisPagina, titulos}` | `titulos` | `boleto.listar` (settled), `boleto.pendentes` |
-| boleto query `{status, titulo}` / v1 `{STATUS, TITULO}` | the title | `boleto.consulta`, `boleto.consulta_v1` |
+| boleto query `{status, titulo}`, the title unwrapped, or v1 `{STATUS, TITULO}` | the title | `boleto.consulta`, `boleto.consulta_v1` |
 | flat boleto registration (`linhaDig10`..., v1 `linhaDigitavel`...) | the body | `boleto.registro`, `boleto.registro_v1` |
 | saldo `{..., lstLancamentosSaldos}` | that list | `saldo` |
 | extrato `{extratoUltimosLancamentos, extratoLancamentosFuturos, extratoPorPeriodo}` | every entry of every block, with its `bloco` | `extrato` (`extrato.periodo`: only the period block) |
@@ -190,6 +190,8 @@ def _boleto_query(body: Record, where: str) -> Found | None:
         return Found("boleto.consulta", "boleto.consulta", [body["titulo"]])
     if isinstance(body.get("TITULO"), dict):
         return Found("boleto.consulta_v1", "boleto.consulta_v1", [body["TITULO"]])
+    if {"linhaDig", "valMoeda", "codStatus"} <= body.keys():  # the title's fields, not wrapped
+        return Found("boleto.consulta", "boleto.consulta", [body])
     return None
 
 

@@ -25,7 +25,7 @@ when a pull takes more than a second, unless `progress=False`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
@@ -57,21 +57,31 @@ Fetch = Callable[[str, str, "Mapping[str, Any] | None", Any], Response]
 class Requester(Protocol):
     """Anything with the `Client.request` signature; paginators accept a `Client` directly."""
 
-    def request(self, method: str, path: str, *, params: Any = ..., json: Any = ...) -> Response:
+    def request(
+        self, method: str, path: str, *, params: Any = ..., json: Any = ..., scopes: Any = ...
+    ) -> Response:
         """Send one request and return its response."""
 
 
-def as_fetch(source: Fetch | Requester) -> Fetch:
-    """A `Fetch` from a fetch function or from a `Client` (anything with `.request`)."""
+def as_fetch(source: Fetch | Requester, *, scopes: Sequence[str] | None = None) -> Fetch:
+    """A `Fetch` from a fetch function or from a `Client` (anything with `.request`).
+
+    `scopes` picks the client's token for the pages (for example `["pix.read"]`); it needs a
+    client, since a bare fetch function chooses its own token.
+    """
     if isinstance(source, Requester):
-        client = source
+        client, options = source, ({"scopes": list(scopes)} if scopes is not None else {})
 
         def fetch(
             method: str, target: str, params: Mapping[str, Any] | None, body: Any
         ) -> Response:
-            return client.request(method, target, params=params, json=body)
+            return client.request(method, target, params=params, json=body, **options)
 
         return fetch
+    if scopes is not None:
+        raise ConfigurationError(
+            "scopes= needs a Client as the paginator's source, not a fetch function."
+        )
     return source
 
 
@@ -105,11 +115,16 @@ class Paginator:
     """The table kind `to_frame()` uses (None: detected from the pages)."""
 
     def __init__(
-        self, fetch: Fetch | Requester, *, max_pages: int | None = None, progress: bool = True
+        self,
+        fetch: Fetch | Requester,
+        *,
+        max_pages: int | None = None,
+        progress: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
         if max_pages is not None and max_pages < 1:
             raise ConfigurationError(f"max_pages must be at least 1, not {max_pages}.")
-        self._fetch = as_fetch(fetch)
+        self._fetch = as_fetch(fetch, scopes=scopes)
         self.max_pages = max_pages
         self.progress = progress
         self.pages: list[Response] = []
@@ -238,8 +253,9 @@ class OpenFinancePages(Paginator):
         page_size: int | None = None,
         max_pages: int | None = None,
         progress: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(fetch, max_pages=max_pages, progress=progress)
+        super().__init__(fetch, max_pages=max_pages, progress=progress, scopes=scopes)
         if page_size is not None and not 1 <= page_size <= 1000:
             raise ConfigurationError(f"page_size must be between 1 and 1000, not {page_size}.")
         self.path = path
@@ -294,8 +310,9 @@ class BoletoListPages(Paginator):
         *,
         max_pages: int | None = None,
         progress: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(fetch, max_pages=max_pages, progress=progress)
+        super().__init__(fetch, max_pages=max_pages, progress=progress, scopes=scopes)
         self.path = path
         self.body = dict(body)
 
@@ -348,8 +365,9 @@ class PixPages(Paginator):
         page_size: int = 100,
         max_pages: int | None = None,
         progress: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(fetch, max_pages=max_pages, progress=progress)
+        super().__init__(fetch, max_pages=max_pages, progress=progress, scopes=scopes)
         if page_size < 1:
             raise ConfigurationError(f"page_size must be at least 1, not {page_size}.")
         self.path = path
@@ -403,8 +421,9 @@ class ExtratoWindows(Paginator):
         days: int = 30,
         max_pages: int | None = None,
         progress: bool = True,
+        scopes: Sequence[str] | None = None,
     ) -> None:
-        super().__init__(fetch, max_pages=max_pages, progress=progress)
+        super().__init__(fetch, max_pages=max_pages, progress=progress, scopes=scopes)
         if end < start:
             raise ConfigurationError(f"end ({end}) is before start ({start}).")
         if days < 1:

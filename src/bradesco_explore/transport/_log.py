@@ -26,12 +26,12 @@ def safe_url(url: str) -> str:
     except ValueError:  # not a URL urllib can read: show it without query and fragment
         return redact(url.split("?", 1)[0].split("#", 1)[0])
     query = [
-        (k, "…" if k.lower() in _SECRET_PARAMS else v)
+        (k, "***" if k.lower() in _SECRET_PARAMS else v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    fragment = "…" if parts.fragment else ""
+    fragment = "***" if parts.fragment else ""
     host = parts.netloc.rpartition("@")[2]
-    cleaned = urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="…/:"), fragment))
+    cleaned = urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="*/:"), fragment))
     return redact(cleaned)
 
 

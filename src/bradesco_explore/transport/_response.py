@@ -102,7 +102,7 @@ def status_error(response: Response, *, note: str = "") -> HTTPStatusError:
         or "no body"
     )
     retry_after = parse_retry_after(response.headers.get("retry-after"))
-    hint = _hint(response.status_code, retry_after)
+    hint = _hint(response.status_code, retry_after, response.headers.get("www-authenticate", ""))
     return HTTPStatusError(
         redact(
             f"{response.method} {response.url} failed with HTTP {response.status_code}: {summary.rstrip('.')}.{hint}{note}"
@@ -115,9 +115,20 @@ def status_error(response: Response, *, note: str = "") -> HTTPStatusError:
     )
 
 
-def _hint(status: int, retry_after: float | None) -> str:
+def _hint(status: int, retry_after: float | None, challenge: str = "") -> str:
+    """Advice for the status; for 401 only when the server says the token itself was refused.
+
+    A 401 for a bad request signature, nonce or timestamp carries the bank's own message,
+    and "get a new token" would be wrong advice there.
+    """
+    if status == 401:
+        refused = "invalid_token" in challenge
+        return (
+            " The token is missing, expired or not bound to this certificate: get a new token."
+            if refused
+            else ""
+        )
     hints = {
-        401: " The token is missing, expired or not bound to this certificate: get a new token.",
         403: " The token lacks the scope or consent for this call: request the needed scope.",
         404: " Check the path and identifiers.",
         429: " Too many requests: slow down",
