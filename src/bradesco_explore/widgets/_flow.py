@@ -216,7 +216,7 @@ class Flow:
         if token.refresh_token is not None:
             fresh = self._step("refresh", lambda: self.client.refresh(token), _token_detail)
         else:
-            fresh = self._step("refresh", lambda: self._new_token(force=True), _token_detail)
+            fresh = self._step("refresh", self._new_token, _token_detail)
         return self._accept(fresh)
 
     # -- stages -----------------------------------------------------------------------------------------
@@ -233,20 +233,23 @@ class Flow:
                 Step("configuration", "ok", 0.0, f"token endpoint {family.token_url} (from the environment)")
             )  # fmt: skip
 
+    def _scopes(self) -> tuple[str, ...]:
+        """The scopes chosen, else the family's minimal default for the grant."""
+        return self.options.scopes or default_scopes(self.client.family, self.options.grant)
+
     def _fetch_token(self) -> None:
-        self._requested = tuple(
-            self.options.scopes or default_scopes(self.client.family, self.options.grant)
-        )
-        token = self._step("token request", lambda: self._new_token(force=True), _token_detail)
+        self._requested = self._scopes()
+        token = self._step("token request", self._new_token, _token_detail)
         self._accept(token)
 
-    def _new_token(self, *, force: bool) -> Token:
+    def _new_token(self) -> Token:
+        """A new token from the token endpoint, even when the cache holds a fresh one."""
         scopes = self._requested or None
-        return self.client.token(scopes, grant=self.options.grant, force=force)
+        return self.client.token(scopes, grant=self.options.grant, force=True)
 
     def _start_authorization(self) -> None:
         consent = self._create_consent() if self.client.family.name == "openfinance" else None
-        scopes = self.options.scopes or default_scopes(self.client.family, "authorization_code")
+        scopes = self._scopes()
         pending = self._step(
             "PAR",
             lambda: self.client.authorize(scopes=scopes, consent=consent),
@@ -258,8 +261,7 @@ class Flow:
         )  # fmt: skip
 
     def _create_consent(self) -> str:
-        scopes = self.options.scopes or default_scopes(self.client.family, "authorization_code")
-        cpf = self.options.cpf
+        scopes, cpf = self._scopes(), self.options.cpf
 
         def create() -> str:
             permissions = consent_permissions(scopes)
