@@ -66,7 +66,7 @@ def calls_rows(r: dict[str, Any]) -> list[Row]:
         Row(
             "repeated calls: toolkit (cached token, kept-alive mTLS) vs naive (new session, token "
             "and TLS handshake per call)",
-            f"{r['toolkit_ms']:.2f} ms vs {r['naive_ms']:.2f} ms per call: **{speedup:.1f}x** "
+            f"{r['toolkit_ms']:.2f} ms vs {r['naive_ms']:.2f} ms per call (medians); **{speedup:.1f}x** "
             f"faster (vs `requests.post`+`requests.get`: {plain:.1f}x)",
             f">= {bench_calls.SPEEDUP_GOAL:g}x",
             _verdict(speedup >= bench_calls.SPEEDUP_GOAL, f"{speedup:.1f}x"),
@@ -75,7 +75,7 @@ def calls_rows(r: dict[str, Any]) -> list[Row]:
         Row(
             "per-call overhead: toolkit vs bare kept-alive `requests.Session` (static bearer, "
             "same certificate)",
-            f"{r['toolkit_ms']:.3f} ms vs {r['bare_ms']:.3f} ms: **{overhead:.2f}x**",
+            f"{r['toolkit_ms']:.3f} ms vs {r['bare_ms']:.3f} ms (medians); **{overhead:.2f}x**",
             f"<= {bench_calls.OVERHEAD_GOAL:g}x",
             _verdict(overhead <= bench_calls.OVERHEAD_GOAL, f"{overhead:.2f}x"),
             "" if overhead <= bench_calls.OVERHEAD_GOAL else overhead_gap,
@@ -83,7 +83,7 @@ def calls_rows(r: dict[str, Any]) -> list[Row]:
         Row(
             "comparison: toolkit vs Authlib `OAuth2Session` (client credentials, kept alive, "
             "same certificate)",
-            f"{r['toolkit_ms']:.3f} ms vs {r['authlib_ms']:.3f} ms: **{r['ratio_vs_authlib']:.2f}x**",
+            f"{r['toolkit_ms']:.3f} ms vs {r['authlib_ms']:.3f} ms (medians); **{r['ratio_vs_authlib']:.2f}x**",
             "(for comparison)",
             "-",
         ),
@@ -182,6 +182,9 @@ def results_block(rows: list[Row], seconds: float) -> str:
         START,
         f"Measured {dt.datetime.now(dt.UTC):%Y-%m-%d} on {machine()}. "
         f"`make bench` took {seconds:.0f} s.",
+        "",
+        "Ratios in bold are medians of per-round ratios (each round runs every contender "
+        "back to back), so they need not equal the quotient of the median times beside them.",
         "",
         "| benchmark | measured | goal | verdict |",
         "|---|---|---|---|",
