@@ -73,8 +73,7 @@ FUZZ = settings(
     max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=False,
-)
+)  # no derandomize here: CI's "ci" profile (tests/conftest.py) makes runs repeatable
 FEW = settings(FUZZ, max_examples=40)
 
 
