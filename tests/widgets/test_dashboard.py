@@ -11,6 +11,7 @@ from bradesco_explore.errors import ConfigurationError
 from bradesco_explore.widgets import Dashboard, explore
 from bradesco_explore.workspace import Workspace
 
+from ._audit import dashboard_surface
 from ._leaks import Forbidden, assert_clean, pkcs12_file, upload_entry
 
 
@@ -117,3 +118,12 @@ def test_the_leak_check_catches_what_it_looks_for(workspace: Workspace) -> None:
     finally:
         for widget in (holder.children[0], holder, upload, wrapper):
             widget.close()
+
+
+def test_the_audit_surface_runs_the_journey_and_shows_no_secret(workspace: Workspace) -> None:
+    assert workspace.sandbox is not None
+    text = dashboard_surface(workspace.sandbox)
+    assert "Access token" in text and "Open Finance accounts" in text
+    for number, secret in enumerate(s for s in workspace.sandbox.known_secrets() if len(s) >= 8):
+        assert secret not in text, f"the saved widget state holds secret #{number}"
+    assert workspace.sandbox.running

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pytest
 
 from bradesco_explore.auth import Environment
 from bradesco_explore.errors import OAuthError
@@ -25,15 +28,22 @@ def test_errors_become_cards_with_redacted_messages() -> None:
     assert len(shown) == 1 and "Doing it failed" in shown[0] and "Traceback" not in shown[0]
 
 
-def test_samples_for_sandbox_and_real_targets(workspace: Workspace) -> None:
+def test_samples_for_sandbox_and_real_targets(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert workspace.sandbox is not None
     sandbox_samples = samples_for(workspace, today=dt.date(2026, 1, 31))
     assert sandbox_samples["cpf"] == workspace.sandbox.customer.cpf
     assert sandbox_samples["branch"] == workspace.sandbox.beneficiary.branch
+    assert (sandbox_samples["start"], sandbox_samples["end"]) == ("2024-07-01", "2025-06-30")
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.delenv("BRADESCO_CUSTOMER_CPF", raising=False)
     real = Workspace(
         "bradesco-sandbox", Environment.bradesco_sandbox(), None, workspace.credentials
     )
-    assert samples_for(real, today=dt.date(2026, 1, 31)) == {
-        "start": "2026-01-01",
-        "end": "2026-01-31",
-    }
+    samples = samples_for(real, today=dt.date(2026, 1, 31))
+    assert samples["start"] == "2026-01-01" and samples["end"] == "2026-01-31"
+    assert "cpf" not in samples  # the user types their test customer's CPF
+    assert samples["branch"] == workspace.sandbox.beneficiary.branch  # Bradesco's test company
+    monkeypatch.setenv("BRADESCO_CUSTOMER_CPF", "39053344705")
+    assert samples_for(real, today=dt.date(2026, 1, 31))["cpf"] == "39053344705"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from ..auth import Client
+from ..errors import ConfigurationError
 from ..identity import Identity
 from ..workspace import Workspace
 
@@ -112,16 +113,7 @@ class ExplorerState:
         return self._latest.get(name) or self.client(name)
 
     def _make_client(self, family: str, auth_method: str) -> Client:
-        workspace = self.workspace
-        redirect_uri = workspace.sandbox.redirect_uri if workspace.sandbox else None
-        return Client(
-            workspace.environment,
-            family,
-            identity=self.identity,
-            credentials=workspace.credentials,
-            auth=auth_method,
-            redirect_uri=redirect_uri,
-        )
+        return self.workspace.client(family, identity=self.identity, auth=auth_method)
 
     def _close_clients(self) -> None:
         for client in self._clients.values():
@@ -138,21 +130,20 @@ class ExplorerState:
 
 
 def samples_for(workspace: Workspace, *, today: dt.date) -> dict[str, str]:
-    """Sample form values: the sandbox's customer CPF, company branch/account and data period.
+    """Sample form values: the workspace's customer CPF, company branch/account, a period.
 
-    Real targets get only a period (the last 30 days): their customer data is the user's own.
+    Sandbox targets get the sandbox's test customer and company and its data year; other
+    targets get what their settings name (`BRADESCO_CUSTOMER_CPF`, `BRADESCO_BENEFICIARY_*`)
+    and the last 30 days.
     """
-    if workspace.target not in SANDBOX_TARGETS:
-        start = today - dt.timedelta(days=_REAL_PERIOD_DAYS)
-        return {"start": start.isoformat(), "end": today.isoformat()}
-    from ..sandbox import Sandbox
-
-    source = workspace.sandbox or Sandbox()  # an idle Sandbox knows the fixed test parties
-    first, last = _SANDBOX_PERIOD
-    return {
-        "cpf": source.customer.cpf,
-        "branch": source.beneficiary.branch,
-        "account": source.beneficiary.account,
-        "start": first.isoformat(),
-        "end": last.isoformat(),
-    }
+    if workspace.target in SANDBOX_TARGETS:
+        first, last = _SANDBOX_PERIOD
+    else:
+        first, last = today - dt.timedelta(days=_REAL_PERIOD_DAYS), today
+    samples = {"start": first.isoformat(), "end": last.isoformat()}
+    with contextlib.suppress(ConfigurationError):  # not configured: the user types it
+        samples["cpf"] = workspace.customer.cpf
+    with contextlib.suppress(ConfigurationError):
+        beneficiary = workspace.beneficiary
+        samples |= {"branch": beneficiary.branch, "account": beneficiary.account}
+    return samples
