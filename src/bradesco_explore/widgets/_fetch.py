@@ -96,36 +96,31 @@ def _first_value(client: Client, endpoint: Endpoint, field: str) -> str:
     return str(frame[field].iloc[0])
 
 
-def _fetcher(client: Client, endpoint: Endpoint) -> Callable[..., Response]:
-    scopes = endpoint.scopes or None
-
-    def fetch(method: str, target: str, params: Mapping[str, Any] | None, body: Any) -> Response:
-        return client.request(method, target, params=params, json=body, scopes=scopes)
-
-    return fetch
+def _scopes(endpoint: Endpoint) -> list[str] | None:
+    return list(endpoint.scopes) or None
 
 
 def _single(client: Client, endpoint: Endpoint, values: Mapping[str, str]) -> Response:
-    fetch = _fetcher(client, endpoint)
-    return fetch(endpoint.method, endpoint.target(values), endpoint.query(values), None)
+    target, params = endpoint.target(values), endpoint.query(values)
+    return client.request(endpoint.method, target, params=params, scopes=_scopes(endpoint))
 
 
 def _paginator(
     client: Client, endpoint: Endpoint, values: Mapping[str, str], max_pages: int | None
 ) -> Paginator | None:
-    fetch, target, params = (
-        _fetcher(client, endpoint),
-        endpoint.target(values),
-        endpoint.query(values),
-    )
+    target, params = endpoint.target(values), endpoint.query(values)
+    options: dict[str, Any] = {
+        "max_pages": max_pages,
+        "progress": False,
+        "scopes": _scopes(endpoint),
+    }
     if endpoint.pagination == "openfinance":
-        return OpenFinancePages(fetch, target, params, max_pages=max_pages, progress=False)
+        return OpenFinancePages(client, target, params, **options)
     if endpoint.pagination == "pix":
-        return PixPages(fetch, target, params, max_pages=max_pages, progress=False)
+        return PixPages(client, target, params, **options)
     if endpoint.pagination == "extrato":
         start, end = endpoint.date(values, "start"), endpoint.date(values, "end")
-        return ExtratoWindows(fetch, target, params, start=start, end=end, max_pages=max_pages,
-                              progress=False)  # fmt: skip
+        return ExtratoWindows(client, target, params, start=start, end=end, **options)
     return None
 
 
