@@ -122,7 +122,7 @@ def _expected_transactions(sandbox: Sandbox) -> Fetched:
 
 # -- the test --------------------------------------------------------------------------------------------
 def test_dashboard_in_jupyterlab(
-    sandbox: Sandbox, analyst: Identity, lab: JupyterLab, chromium: Any
+    sandbox: Sandbox, analyst: Identity, chromium: Any, lab: JupyterLab
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(14)
