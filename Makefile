@@ -43,9 +43,9 @@ notebooks: $(VENV)/.test
 	else echo "no notebooks yet"; fi
 
 browser: $(VENV)/.test
-	$(BIN)/pytest -m browser tests
+	$(BIN)/pytest -m browser tests/browser
 
-test: lint typecheck unit notebooks
+test: lint typecheck unit notebooks browser
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/run.py

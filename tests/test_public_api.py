@@ -15,7 +15,7 @@ PUBLIC = [
     "InsecureConfigurationError", "KeyMismatchError", "MissingKeyError", "OAuthError", "OpenFinancePages",
     "OpenFinanceSubject", "PaginationError", "PendingAuthorization", "PixPages", "RequestTimeoutError", "Response",
     "ResponseValidationError", "RetryPolicy", "Sandbox", "Secret", "ServerRejectedError", "Session",
-    "TLSHandshakeError", "Table", "Token", "TokenCache", "Workspace", "__version__", "balance_over_time", "boleto_status_counts",
+    "TLSHandshakeError", "Table", "Token", "TokenCache", "Workspace", "__version__", "balance_over_time", "boleto_status_counts", "explore", "install_log_redaction",
     "make_csr", "spending_by_type", "to_frame",
 ]  # fmt: skip
 

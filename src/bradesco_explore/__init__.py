@@ -77,6 +77,8 @@ _LAZY = {
     "boleto_status_counts": ".tables",
     "Sandbox": ".sandbox",
     "Workspace": ".workspace",
+    "explore": ".widgets",
+    "install_log_redaction": "._secret",
 }
 
 __all__ = [
@@ -123,13 +125,15 @@ __all__ = [
     "__version__",
     "balance_over_time",
     "boleto_status_counts",
+    "explore",
+    "install_log_redaction",
     "make_csr",
     "spending_by_type",
     "to_frame",
 ]
 
 if TYPE_CHECKING:
-    from ._secret import Secret
+    from ._secret import Secret, install_log_redaction
     from .auth import (
         Client,
         Credentials,
@@ -153,6 +157,7 @@ if TYPE_CHECKING:
         to_frame,
     )
     from .transport import ExchangeLog, Response, RetryPolicy, Session
+    from .widgets import explore
     from .workspace import Workspace
 
 

@@ -7,8 +7,9 @@ hidden, so a learner can always look at the HTTP exchange (`client.log`). Module
 - `pix`           Bacen API Pix v2 on Bradesco: cob, cobv, cob-emv, loc, received Pix, webhooks
 - `saldo_extrato` corporate balance and statement (Saldo e Extrato PJ)
 - `openfinance`   Open Finance Brasil: consents, accounts, credit cards, resources
+- `catalogue`     the listing endpoints as data (what the response explorer offers)
 """
 
-from . import boletos, openfinance, pix, saldo_extrato
+from . import boletos, catalogue, openfinance, pix, saldo_extrato
 
-__all__ = ["boletos", "openfinance", "pix", "saldo_extrato"]
+__all__ = ["boletos", "catalogue", "openfinance", "pix", "saldo_extrato"]
