@@ -99,7 +99,8 @@ def authenticate_with_secret(
         raise Refusal(
             401,
             "invalid_client",
-            "send the client credentials as 'Authorization: Basic base64(client_id:secret)'.",
+            "this endpoint takes the client id and secret with HTTP Basic authentication only "
+            "(client_secret_basic), not in the form.",
             headers={"WWW-Authenticate": 'Basic realm="sandbox"'},
         )
     client_id, secret = basic or (form.get("client_id"), form.get("client_secret"))

@@ -266,7 +266,7 @@ class PixAPI:
                          if c.kind == kind and start <= c.created <= end
                          and (not status or c.current["status"] == status)
                          and _debtor_matches(c.current, cpf, cnpj)]  # fmt: skip
-            return _page(request, name, start, end, found, f"{kind}s")
+            return _page(request, name, start, end, found, "cobs")  # Bacen names both lists "cobs"
 
         return handle
 

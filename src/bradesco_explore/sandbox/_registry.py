@@ -76,7 +76,12 @@ class ClientRegistry:
     def require_secret(self, client_id: str | None, secret: str | None) -> Client:
         """The client whose secret matches (constant-time), or `invalid_client`."""
         client = self.require(client_id)
-        if not secret or not hmac.compare_digest(client.secret.encode(), secret.encode()):
+        if not secret:
+            raise invalid_client(
+                "client authentication failed: no client secret was sent (send it in the form as "
+                "client_secret, or with HTTP Basic authentication)."
+            )
+        if not hmac.compare_digest(client.secret.encode(), secret.encode()):
             raise invalid_client("client authentication failed: wrong client secret.")
         return client
 

@@ -417,8 +417,9 @@ class Sandbox:
         """Every secret string the sandbox issued, holds or was sent (for leak tests): client
         secret, access/refresh/ID tokens, codes, PAR request_uris, JARM responses, client
         assertions, request objects with their state and nonce, PKCE verifiers, private keys
-        (PEM)."""
-        self._require_running()
+        (PEM). Still answers after `stop()`, so a leak test can ask once everything is done."""
+        if not hasattr(self, "_ledger"):
+            self._require_running()
         return self._ledger.values()
 
     # -- files ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import http.cookiejar
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -420,8 +421,8 @@ def _tls_message(where: str, reason: str) -> str:
     low = reason.lower()
     if "certificate verify failed" in low:
         return (
-            f"{where}: the server's certificate is not trusted ({_short(reason)}). Pass the "
-            "server's CA as ca_bundle='...pem' (never turn verification off)."
+            f"{where}: the server's certificate is not trusted. Pass the server's CA as "
+            f"ca_bundle='...pem'; never turn verification off. OpenSSL: {_short(reason)}."
         )
     if any(
         s in low
@@ -437,14 +438,27 @@ def _tls_message(where: str, reason: str) -> str:
     ):
         return (
             f"{where}: the server refused the TLS handshake, most likely because it did not accept "
-            f"the client certificate ({_short(reason)}). Load the identity registered with the bank."
+            f"the client certificate. Load the identity registered with the bank. OpenSSL: {_short(reason)}."
         )
-    return f"{where}: the TLS handshake failed ({_short(reason)})."
+    return f"{where}: the TLS handshake failed. OpenSSL: {_short(reason)}."
+
+
+_OPENSSL_REASON = re.compile(r"\[SSL: [A-Z0-9_]+\][^(\"']*")
+_SOURCE_LINE = re.compile(r"\s*\(_ssl\.c:\d+\)")
+_QUOTED = re.compile(r"'([^']{3,})'")
+_OBJECT_REPR = re.compile(r"<[^>]*>:\s*")  # "<urllib3...HTTPSConnection object at 0x...>: "
 
 
 def _short(reason: str) -> str:
-    """The most telling part of a nested urllib3/ssl message."""
-    for marker in ("SSLError(", "NewConnectionError(", "ConnectionRefusedError("):
-        if marker in reason:
-            reason = reason.split(marker, 1)[1]
-    return reason.strip("()'\" ")[:200]
+    """The most telling part of a nested urllib3/ssl message, without nesting or parentheses.
+
+    OpenSSL's own reason (`[SSL: CODE] text`) when there is one - without the `_ssl.c` line
+    number, which changes between Python builds - else the innermost message.
+    """
+    found = _OPENSSL_REASON.search(reason)
+    if found:
+        return found.group(0).strip(" :,")
+    quoted = _QUOTED.findall(_SOURCE_LINE.sub("", reason))
+    if quoted:
+        return _OBJECT_REPR.sub("", quoted[-1]).strip()[:200]
+    return reason.replace("(", " ").replace(")", " ").strip("'\" ")[:200]
