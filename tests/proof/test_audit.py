@@ -60,6 +60,7 @@ from bradesco_explore.sandbox import Sandbox
 from bradesco_explore.sandbox._server import Reply, Request, Router, TLSServer, json_reply
 from bradesco_explore.transport import Session
 
+from ..widgets._audit import dashboard_surface
 from .conftest import authorize_accounts, client_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,8 +72,9 @@ SECRET_KINDS = (
     "request object", "state", "nonce",
 )  # fmt: skip
 
-SURFACE_HOOKS: list[Callable[[Sandbox], str]] = []
-"""Extra views to audit: each gets the sandbox and returns all the text it shows."""
+SURFACE_HOOKS: list[Callable[[Sandbox], str]] = [dashboard_surface]
+"""Extra views to audit: each gets the sandbox and returns all the text it shows (the widget
+dashboard's saved state, after a client-credentials flow, an authorization code flow and a fetch)."""
 
 DEBUG_CLI = textwrap.dedent(
     """
