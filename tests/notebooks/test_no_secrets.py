@@ -197,8 +197,11 @@ def execute_copy(path: Path, folder: Path) -> Run:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     """Every notebook, executed a few at a time (kernels mostly wait on each other)."""
 
+    # tmp_path_factory is not thread-safe: make every folder before the threads start.
+    folders = {path: tmp_path_factory.mktemp(path.stem) for path in NOTEBOOKS}
+
     def run(path: Path) -> tuple[str, Run]:
-        return path.stem, execute_copy(path, tmp_path_factory.mktemp(path.stem))
+        return path.stem, execute_copy(path, folders[path])
 
     with ThreadPoolExecutor(max_workers=PARALLEL_KERNELS) as pool:
         return dict(pool.map(run, NOTEBOOKS))
