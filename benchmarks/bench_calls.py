@@ -1,8 +1,10 @@
 """Repeated API calls: the toolkit's `Client` against three other ways to make the same call.
 
 Every contender calls the same sandbox endpoint (`GET /v2/cob/{txid}`, one small Pix charge)
-with the same client certificate, in the same process, in interleaved rounds (the order
-rotates each round, so drift on a noisy machine hits all of them alike):
+with the same client certificate, in interleaved rounds (the order rotates each round, so
+drift on a noisy machine hits all of them alike). The sandbox runs in a process of its own
+(`bradesco-explore sandbox`), as a bank's server would; `--same-process` keeps it in the
+benchmark's process instead:
 
 - **toolkit**: `bx.Client` for the Pix family; the token is cached and the mTLS connection
   kept alive, as in a notebook after its first call;
@@ -27,15 +29,21 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
+import os
+import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
+from dotenv import dotenv_values
 
 import bradesco_explore as bx
 from bradesco_explore.apis import pix
@@ -59,25 +67,65 @@ class Target:
 
 
 @contextmanager
-def sandbox_target() -> Iterator[tuple[bx.Sandbox, bx.Client, Target]]:
-    """A running sandbox, a toolkit client with a warm token, and one charge to read."""
-    with bx.Sandbox(transactions=100) as sb:
-        family = sb.environment.family("pix")
-        client = bx.Client(sb.environment, "pix", identity=sb.identity, credentials=sb.credentials)
+def sandbox_target(*, separate: bool = True) -> Iterator[tuple[bx.Workspace, bx.Client, Target]]:
+    """A running sandbox, a toolkit client with a warm token, and one charge to read.
+
+    `separate=True` (the default) runs the sandbox in its own process, `bradesco-explore
+    sandbox`, as a bank's server is: client and server no longer take turns on one
+    interpreter lock. `separate=False` runs it in this process.
+    """
+    with _workspace(separate) as (workspace, cert):
+        family = workspace.environment.family("pix")
+        client = workspace.client("pix")
         txid = pix.new_txid()
-        pix.create_charge(client, txid=txid, amount="1.00", key=sb.beneficiary.pix_key)
+        pix.create_charge(client, txid=txid, amount="1.00", key=workspace.beneficiary.pix_key)
         path = f"/v2/cob/{txid}"
-        folder = sb.directory
+        secret = workspace.credentials.client_secret
         target = Target(
             url=family.url(path), path=path, token_url=family.token_url or "",
-            client_id=sb.credentials.client_id,
-            client_secret=sb.credentials.client_secret.reveal() if sb.credentials.client_secret else "",
-            cert=(str(folder / "client.pem"), str(folder / "client.key")),
-            ca_bundle=str(folder / "ca.pem"),
+            client_id=workspace.credentials.client_id,
+            client_secret=secret.reveal() if secret else "",
+            cert=cert,
+            ca_bundle=str(workspace.environment.ca_bundle),
         )  # fmt: skip
         client.get(path)
-        yield sb, client, target
-        client.close()
+        yield workspace, client, target
+
+
+@contextmanager
+def _workspace(separate: bool) -> Iterator[tuple[bx.Workspace, tuple[str, str]]]:
+    """The workspace and its client certificate and key as files (for the plain-requests contenders)."""
+    if not separate:
+        with bx.Workspace.open("local", transactions=100) as workspace:
+            assert workspace.sandbox is not None
+            folder = workspace.sandbox.directory
+            yield workspace, (str(folder / "client.pem"), str(folder / "client.key"))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        env_file = Path(folder) / "sandbox.env"
+        command = [sys.executable, "-m", "bradesco_explore", "sandbox", "--transactions", "100",
+                   "--env-file", str(env_file)]  # fmt: skip
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait_for(env_file, server)
+            settings = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+            os.environ.update(settings)  # the target "local-sandbox" reads BRADESCO_* settings
+            with bx.Workspace.open("local-sandbox") as workspace:
+                yield workspace, (settings["BRADESCO_CERT"], settings["BRADESCO_KEY"])
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=20)
+
+
+def _wait_for(env_file: Path, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while not env_file.exists():
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the sandbox did not start: {server.stderr.read().decode() if server.stderr else ''}"
+            )
+        time.sleep(0.05)
+    time.sleep(0.1)  # the file is written atomically; give the listener a moment
 
 
 def toolkit_call(client: bx.Client, target: Target) -> Callable[[], object]:
@@ -147,7 +195,7 @@ def per_call_ms(call: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - started) * 1000 / calls
 
 
-def run(*, rounds: int = 60, batch: int = 25) -> dict[str, float]:
+def run(*, rounds: int = 60, batch: int = 25, separate: bool = True) -> dict[str, float]:
     """Median milliseconds per call of each contender, and the median of paired ratios.
 
     A round runs one short batch of each contender (`batch` calls; the naive ones
@@ -155,7 +203,7 @@ def run(*, rounds: int = 60, batch: int = 25) -> dict[str, float]:
     taken within a round, then the median over rounds is reported. Short interleaved
     batches keep the machine's drift out of the ratios.
     """
-    with sandbox_target() as (_, client, target):
+    with sandbox_target(separate=separate) as (_, client, target):
         contenders = {
             "toolkit": (toolkit_call(client, target), batch),
             "naive": (naive_call(target), max(1, batch // NAIVE_SHARE)),
@@ -197,8 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--batch", type=int, default=25)
+    parser.add_argument(
+        "--same-process", action="store_true", help="run the sandbox in this process"
+    )
     args = parser.parse_args(argv)
-    r = run(rounds=args.rounds, batch=args.batch)
+    r = run(rounds=args.rounds, batch=args.batch, separate=not args.same_process)
     print(f"GET /v2/cob/{{txid}} over mTLS, median ms per call of {args.rounds} interleaved rounds")
     for name in ("toolkit", "naive", "plain", "bare", "authlib"):
         print(f"  {name:<8} {r[f'{name}_ms']:8.3f} ms")

@@ -273,9 +273,13 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in reply.headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
+        # Headers and body leave in one TLS record and one write (end_headers() would flush
+        # the headers alone first, doubling the per-response cost of a kept-alive call).
+        buffer: list[bytes] = self._headers_buffer  # type: ignore[attr-defined]  # stdlib, untyped
+        buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(payload)
+            buffer.append(payload)
+        self.flush_headers()
 
     def _reply(self, request: Request) -> Reply:
         router = self.server.router
