@@ -93,7 +93,7 @@ class TokenEndpoint:
                 response, endpoint="token endpoint", note=clock_note(response, self.clock())
             )
         token, id_token = parse_token_response(
-            _json_object(response), grant=grant, requested_scope=requested_scope, sent_at=sent_at
+            json_object(response), grant=grant, requested_scope=requested_scope, sent_at=sent_at
         )
         return TokenResponse(token=token, id_token=id_token, response=response)
 
@@ -145,16 +145,23 @@ def clock_note(response: Response, now: float) -> str:
     )
 
 
-def _json_object(response: Response) -> dict[str, Any]:
+def json_object(
+    response: Response,
+    *,
+    endpoint: str = "token endpoint",
+    expected: str = "a token response",
+    check: str = "token_response.format",
+) -> dict[str, Any]:
+    """The body as a JSON object, or `ResponseValidationError(check=...)` naming the endpoint."""
     try:
         body = response.json()
     except ValueError:
         body = None
     if not isinstance(body, dict):
         raise ResponseValidationError(
-            f"The token endpoint ({response.url}) answered {response.status_code} without a JSON "
-            "object; it is not a token response.",
-            check="token_response.format",
+            f"The {endpoint} ({response.url}) answered {response.status_code} without a JSON "
+            f"object; it is not {expected}.",
+            check=check,
         )
     return body
 

@@ -50,7 +50,7 @@ from ..transport import NO_RETRY, ExchangeLog, RequestSigner, Response, Session,
 from ._credentials import Credentials, KeySource, signing_key_from
 from ._discovery import ServerMetadata, fetch_metadata, validate_metadata
 from ._environment import AUTH_METHODS, Environment, Family
-from ._grants import oauth_error
+from ._grants import json_object, oauth_error
 from ._tokens import _CacheFile
 
 log = get_logger("bradesco_explore.auth.registration")
@@ -446,17 +446,9 @@ def _withdrawn(
 
 
 def _json_object(response: Response, endpoint: str) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise ResponseValidationError(
-            f"The {endpoint} ({response.url}) answered {response.status_code} without a JSON "
-            "object; it is not a client registration.",
-            check="registration.format",
-        )
-    return body
+    return json_object(
+        response, endpoint=endpoint, expected="a client registration", check="registration.format"
+    )
 
 
 def _refusal(response: Response, endpoint: str) -> Exception:

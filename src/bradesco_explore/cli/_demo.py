@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,25 +76,29 @@ def pix_charges(ws: Workspace) -> None:
 
     client = ws.client("pix")
     txid = pix.new_txid()
-    created = pix.create_charge(client, txid=txid, amount="150.75", key=ws.sandbox.beneficiary.pix_key if ws.sandbox else "",
-                                debtor={"cpf": ws.sandbox.customer.cpf if ws.sandbox else "", "nome": "Maria"})  # fmt: skip
+    created = pix.create_charge(client, txid=txid, amount="150.75", key=ws.beneficiary.pix_key,
+                                debtor={"cpf": ws.customer.cpf, "nome": ws.customer.name})  # fmt: skip
     print(f"PUT /v2/cob/{{txid}} -> {created.status_code}; token: {client.token(['cob.write'])!r}")
     start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     charges = to_frame(pix.list_charges(client, start, dt.datetime.now(dt.UTC), page_size=1000))
     _show(charges, ["txid", "status", "valor.original", "devedor.cpf", "calendario.criacao"])
 
 
+def _boleto(ws: Workspace, amount: str, payer: str) -> dict[str, Any]:
+    """A hybrid boleto from the workspace's beneficiary to its customer, due in two weeks."""
+    from ..apis import boletos as api
+
+    ben, today = ws.beneficiary, dt.date.today()
+    return api.hybrid_boleto(beneficiary_cnpj=ben.cnpj, negotiation=ben.negotiation, amount=amount,
+                             due=today + dt.timedelta(days=14), issued=today, payer_name=payer,
+                             payer_document=ws.customer.cpf)  # fmt: skip
+
+
 def boletos(ws: Workspace) -> None:
     from ..apis import boletos as api
     from ..tables import to_frame
 
-    assert ws.sandbox is not None
-    client, ben = ws.client("portal"), ws.sandbox.beneficiary
-    today = dt.date.today()
-    layout = api.hybrid_boleto(beneficiary_cnpj=ben.cnpj, negotiation=ben.negotiation, amount="320.00",
-                               due=today + dt.timedelta(days=15), issued=today, payer_name="FULANO DE TAL",
-                               payer_document=ws.sandbox.customer.cpf)  # fmt: skip
-    registered = api.register(client, layout)
+    registered = api.register(ws.client("portal"), _boleto(ws, "320.00", "FULANO DE TAL"))
     print(f"gerarBoleto -> {registered.status_code}")
     _show(
         to_frame(registered),
@@ -106,8 +110,7 @@ def statement(ws: Workspace) -> None:
     from ..apis import saldo_extrato
     from ..tables import to_frame
 
-    assert ws.sandbox is not None
-    client, ben = ws.client("portal"), ws.sandbox.beneficiary
+    client, ben = ws.client("portal"), ws.beneficiary
     _show(to_frame(saldo_extrato.balance(client, branch=ben.branch, account=ben.account)))
     end = dt.date(2025, 6, 30)
     extrato = saldo_extrato.statement(client, branch=ben.branch, account=ben.account,
@@ -127,13 +130,8 @@ def statement(ws: Workspace) -> None:
 def legacy(ws: Workspace) -> None:
     from ..apis import boletos as api
 
-    assert ws.sandbox is not None
-    client, ben = ws.client("legacy"), ws.sandbox.beneficiary
-    today = dt.date.today()
-    layout = api.hybrid_boleto(beneficiary_cnpj=ben.cnpj, negotiation=ben.negotiation, amount="99.90",
-                               due=today + dt.timedelta(days=10), issued=today, payer_name="CICLANO",
-                               payer_document=ws.sandbox.customer.cpf)  # fmt: skip
-    response = api.register(client, layout)
+    client = ws.client("legacy")
+    response = api.register(client, _boleto(ws, "99.90", "CICLANO"))
     print(f"JWT-bearer token {client.token()!r}")
     print(
         f"POST /v1/boleto-hibrido/registrar-boleto with X-Brad-Signature -> {response.status_code}"
@@ -144,9 +142,8 @@ def open_finance(ws: Workspace) -> None:
     from ..apis import openfinance as of
     from ..tables import OpenFinancePages, spending_by_type, to_frame
 
-    assert ws.sandbox is not None
     client = ws.client("openfinance")
-    consent = of.create_consent(client, cpf=ws.sandbox.customer.cpf).json()["data"]
+    consent = of.create_consent(client, cpf=ws.customer.cpf).json()["data"]
     print(f"consent {consent['status']}")
     pending = client.authorize(scopes=["openid", "accounts"], consent=consent["consentId"])
     print(f"authorization (PAR + signed request object + PKCE S256): {pending!r}")
