@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     ]
     if args.no_browser:
         command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers and CI machines often run as root
     if args.no_sandbox:
         return _run(command, dict(os.environ))
     from ..sandbox import Sandbox
@@ -77,8 +80,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(command: list[str], env: dict[str, str]) -> int:
-    """Run JupyterLab until it exits (Ctrl-C stops it, then the sandbox)."""
+    """Run JupyterLab until it exits; Ctrl-C or SIGTERM stops it, then the sandbox cleans up."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    lab = subprocess.Popen(command, env=env)  # noqa: S603 - our own interpreter, fixed arguments
     try:
-        return subprocess.call(command, env=env)  # noqa: S603 - our own interpreter, fixed arguments
+        return lab.wait()
     except KeyboardInterrupt:
+        lab.terminate()
+        lab.wait(timeout=30)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)

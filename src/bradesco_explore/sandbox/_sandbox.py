@@ -14,6 +14,7 @@ import datetime as dt
 import secrets
 import shutil
 import time
+import weakref
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,6 +113,9 @@ class Sandbox:
             raise ConfigurationError("this Sandbox was already started; create a new Sandbox().")
         began = time.perf_counter()
         self._directory = private_directory("bx-sandbox-")
+        # The folder holds throwaway keys: remove it when this object goes away or the
+        # interpreter exits (a notebook kernel shut down without ws.close()), not only on stop().
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._directory), True)
         try:
             self._build()
             self._write_files()
@@ -137,7 +141,7 @@ class Sandbox:
         self._running, self._stopped = False, True
         for server in (self._public, self._mtls):
             server.stop()
-        shutil.rmtree(self._directory, ignore_errors=True)
+        self._cleanup()
         log.info("sandbox stopped")
 
     def __enter__(self) -> Sandbox:
