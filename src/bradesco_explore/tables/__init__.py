@@ -5,15 +5,17 @@
 - `Table(frame)` shows a summary (rows, date range, totals by currency) above the table in a
   notebook and writes CSV and Parquet;
 - paginators (`OpenFinancePages`, `BoletoListPages`, `PixPages`, `ExtratoWindows`) walk every
-  pagination scheme over a `fetch(method, path_or_url, params, json_body)` callable, with a
+  pagination scheme over a `Client` (or a `fetch(method, path_or_url, params, json_body)`), with a
   progress bar, a page cap and `resume()` after an error;
-- `balance_over_time`, `spending_by_type`, `boleto_status_counts`: small analyses with a plot.
+- `balance_over_time`, `spending_by_type`, `boleto_status_counts`: small analyses with a plot;
+- `is_document_field`, `mask_documents`: the CPF/CNPJ masking rule, for views outside a table.
 
 pandas, pyarrow, tqdm and matplotlib are imported on first use, so importing this package is
 cheap.
 """
 
 from ._analysis import balance_over_time, boleto_status_counts, spending_by_type
+from ._documents import is_document_field, mask_documents
 from ._frame import to_frame
 from ._kinds import KINDS
 from ._pagination import (
@@ -45,6 +47,8 @@ __all__ = [
     "Total",
     "balance_over_time",
     "boleto_status_counts",
+    "is_document_field",
+    "mask_documents",
     "read_parquet",
     "spending_by_type",
     "to_frame",

@@ -21,8 +21,16 @@ from ..apis import catalogue
 from ..apis.catalogue import Endpoint
 from ..auth import Client
 from ..errors import DataError
-from ..tables import ExtratoWindows, OpenFinancePages, Paginator, PixPages, Table, to_frame
-from ..tables._documents import is_document_field, mask_documents
+from ..tables import (
+    ExtratoWindows,
+    OpenFinancePages,
+    Paginator,
+    PixPages,
+    Table,
+    is_document_field,
+    mask_documents,
+    to_frame,
+)
 from ..transport import Exchange, Response
 
 __all__ = [
