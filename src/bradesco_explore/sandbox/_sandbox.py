@@ -156,6 +156,11 @@ class Sandbox:
         self.stop()
 
     @property
+    def as_of(self) -> dt.date:
+        """The business date the synthetic data is anchored to (it covers the year up to it)."""
+        return self._settings.as_of
+
+    @property
     def running(self) -> bool:
         """Whether the sandbox is serving."""
         return self._running

@@ -16,15 +16,15 @@ from typing import Literal
 from ..auth import Client
 from ..errors import ConfigurationError
 from ..identity import Identity
+from ..sandbox._dataset import DEFAULT_AS_OF
 from ..workspace import Workspace
 
 __all__ = ["SANDBOX_TARGETS", "Change", "ExplorerState", "samples_for"]
 
 SANDBOX_TARGETS = ("local", "local-sandbox")
 
-# The sandbox's synthetic data covers the year up to its business date (2025-06-30 unless
-# Sandbox(as_of=...) says otherwise): the forms' date fields start on that year.
-_SANDBOX_PERIOD = (dt.date(2024, 7, 1), dt.date(2025, 6, 30))
+# The sandbox's synthetic data covers the year up to its business date (`Sandbox.as_of`); a
+# sandbox attached from another process is the CLI's, which uses the default date.
 _REAL_PERIOD_DAYS = 30
 
 Change = Literal["workspace", "identity"]
@@ -137,7 +137,8 @@ def samples_for(workspace: Workspace, *, today: dt.date) -> dict[str, str]:
     and the last 30 days.
     """
     if workspace.target in SANDBOX_TARGETS:
-        first, last = _SANDBOX_PERIOD
+        last = workspace.sandbox.as_of if workspace.sandbox is not None else DEFAULT_AS_OF
+        first = last - dt.timedelta(days=364)
     else:
         first, last = today - dt.timedelta(days=_REAL_PERIOD_DAYS), today
     samples = {"start": first.isoformat(), "end": last.isoformat()}
