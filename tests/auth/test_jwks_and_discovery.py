@@ -136,6 +136,28 @@ def test_several_kidless_candidates_are_an_error(keys: list[rsa.RSAPrivateKey]) 
     assert info.value.check == "jwks.ambiguous"
 
 
+@pytest.mark.parametrize(
+    ("extra", "alg", "reason"),
+    [
+        ({"key_ops": ["sign"]}, "PS256", "key_ops ['sign']"),
+        ({"use": "enc"}, "PS256", "use 'enc'"),
+        ({"alg": "RS256"}, "PS256", "alg 'RS256'"),
+        ({}, "ES256", "RSA key, and ES256 needs EC"),
+    ],
+)
+def test_a_published_kid_that_may_not_verify_says_why(
+    keys: list[rsa.RSAPrivateKey], extra: dict[str, Any], alg: str, reason: str
+) -> None:
+    # node-oidc-provider republishes whatever key_ops the operator's private JWK carried;
+    # PyJWT's private JWKs say ["sign"]. Refusing is right (oauth4webapi does too); saying
+    # "no such key" was not.
+    cache = JWKSCache(Publisher([jwk(keys[0], "op-1", **extra)]))
+    with pytest.raises(ResponseValidationError, match="publishes that key") as refused:
+        cache.key_for(header("op-1", alg), what="id_token")
+    assert reason in str(refused.value)
+    assert refused.value.check == "jwks.kid"
+
+
 def test_private_and_malformed_entries_are_skipped_and_a_non_set_refused(
     keys: list[rsa.RSAPrivateKey],
 ) -> None:

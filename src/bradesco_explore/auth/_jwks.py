@@ -82,7 +82,8 @@ class JWKSCache:
             if not found and not just_fetched and self._may_refetch_for_miss():
                 self._refetch(reason=f"unknown kid {kid!r}" if kid else "no key for " + alg)
                 found = select_keys(self._current(), alg, kid)
-        return _exactly_one(found, alg, kid, what, self.source)
+            named = [k.jwk for k in self._current() if kid is not None and k.kid == kid]
+        return _exactly_one(found, alg, kid, what, self.source, named)
 
     def clear(self) -> None:
         """Forget the cached set (the next lookup fetches)."""
@@ -186,10 +187,35 @@ def _fits(jwk: Mapping[str, Any], alg: str) -> bool:
     return jwk.get("alg") in (None, alg)
 
 
-def _exactly_one(found: list[_Key], alg: str, kid: str | None, what: str, source: str) -> PublicKey:
+def _unfit(jwk: Mapping[str, Any], alg: str) -> str:
+    """Why a published key cannot verify `alg`, as a phrase."""
+    needed = _KTY_FOR_ALG.get(alg[:2])
+    if jwk.get("kty") != needed:
+        return f"it is a {jwk.get('kty')} key, and {alg} needs {needed or 'another kind'}"
+    for name in ("crv", "use", "key_ops", "alg"):
+        if name in jwk and _fits({k: v for k, v in jwk.items() if k != name}, alg):
+            return f"its {name} {jwk[name]!r} rules out verifying {alg}"
+    return f"it does not fit {alg}"
+
+
+def _exactly_one(
+    found: list[_Key],
+    alg: str,
+    kid: str | None,
+    what: str,
+    source: str,
+    named: Sequence[Mapping[str, Any]] = (),
+) -> PublicKey:
     if len(found) == 1:
         return found[0].key
     label = what.replace("_", " ")
+    if not found and named:
+        raise ResponseValidationError(
+            f"The {label} is signed with {alg} by kid {kid!r}; {source} publishes that key, but "
+            f"{_unfit(named[0], alg)} (RFC 7517 4.2-4.4), so the signature is not trusted. The "
+            "server's JWKS must describe the key as a verification key.",
+            check="jwks.kid",
+        )
     if not found:
         which = f"kid {kid!r}" if kid else f"an {alg} key"
         raise ResponseValidationError(
