@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab demo test lint typecheck unit notebooks browser bench load clean
+.PHONY: lab demo test lint typecheck unit notebooks browser bench load clean interop-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,13 @@ $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 	touch $@ $(VENV)/.runtime
+
+# The interop tests run our client against panva's node-oidc-provider (Node.js 20+, npm).
+INTEROP := tests/interop/oidc_provider
+$(INTEROP)/node_modules/.package-lock.json: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund
+
+interop-deps: $(INTEROP)/node_modules/.package-lock.json
 
 lab: $(VENV)/.runtime
 	$(BIN)/bradesco-explore lab
@@ -33,7 +40,7 @@ lint: $(VENV)/.test
 typecheck: $(VENV)/.test
 	$(BIN)/mypy
 
-unit: $(VENV)/.test
+unit: $(VENV)/.test interop-deps
 	$(BIN)/pytest -m "not browser" tests
 
 notebooks: $(VENV)/.test
@@ -54,4 +61,4 @@ load: $(VENV)/.test
 	BX_LOAD_SECONDS=30 BX_LOAD_CLIENTS=50 $(BIN)/pytest -m slow tests
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build src/*.egg-info $(INTEROP)/node_modules
