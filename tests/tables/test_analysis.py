@@ -71,6 +71,15 @@ def test_balance_from_open_finance_balances() -> None:
     assert result["date"][0] == pd.Timestamp("2024-05-20", tz="America/Sao_Paulo")
 
 
+def test_the_days_balance_is_its_latest_snapshot_whatever_the_order() -> None:
+    evening = p.balance() | {"availableAmount": {"amount": "200.00", "currency": "BRL"},
+                             "updateDateTime": "2024-05-20T18:00:00-03:00"}  # fmt: skip
+    morning = p.balance() | {"availableAmount": {"amount": "100.00", "currency": "BRL"},
+                             "updateDateTime": "2024-05-20T09:00:00-03:00"}  # fmt: skip
+    result = balance_over_time(to_frame([evening, morning], kind="openfinance.balances"))
+    assert result["balance"].tolist() == [Decimal("200.00")]
+
+
 def test_spending_by_type_sums_debits_exactly_biggest_first() -> None:
     records = p.transactions(300, seed=9)
     result = spending_by_type(to_frame(records))

@@ -201,8 +201,13 @@ def _snapshots(frame: Any, schema: Schema, column: str) -> Any:
 
     currency_column = f"{column}.currency"
     currency = frame[currency_column].astype("str") if currency_column in frame.columns else "BRL"
-    rows = frame.assign(date=_days(frame, schema), currency=currency, balance=frame[column])
+    moment = frame[str(schema.date_column)]
+    rows = frame.assign(
+        date=_days(frame, schema), moment=moment, currency=currency, balance=frame[column]
+    )
     rows = rows[rows["date"].notna() & rows["balance"].notna()]
+    # the day's balance is its latest snapshot by time, whatever order the pages came in
+    rows = rows.sort_values("moment", kind="stable")
     daily = rows.groupby(["currency", "date"], sort=True).tail(1)
     daily = daily.sort_values(["currency", "date"], kind="stable")[["currency", "date", "balance"]]
     daily = daily.reset_index(drop=True)
