@@ -131,6 +131,31 @@ def test_pix_values_accept_numbers_by_their_decimal_text() -> None:
     assert frame["valor"][0] == Decimal("10.5")
 
 
+@pytest.mark.parametrize("mixed", [False, True])
+@pytest.mark.parametrize(
+    ("number", "value"),
+    [(1.5e10, "15000000000"), (123456789012345.0, "123456789012345"), (0.1, "0.1")],
+)
+def test_json_numbers_read_by_their_digits_whatever_their_neighbours(
+    number: float, value: str, mixed: bool
+) -> None:
+    records = [{"endToEndId": "E1", "valor": number}]
+    if mixed:  # a string beside it: the values reach the parser as a Python list
+        records.append({"endToEndId": "E2", "valor": "1.00"})
+    assert to_frame(records)["valor"][0] == Decimal(value)
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+@pytest.mark.parametrize("number", [12345678901234.567, 1234567890123.4567])
+def test_json_numbers_a_float_cannot_hold_exactly_are_refused(number: float, mixed: bool) -> None:
+    records = [{"endToEndId": "E1", "valor": number}]
+    if mixed:
+        records.append({"endToEndId": "E2", "valor": "1.00"})
+    with pytest.raises(DataError, match="more than 15 significant digits") as caught:
+        to_frame(records)
+    assert caught.value.field == "valor"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

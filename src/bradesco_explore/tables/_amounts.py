@@ -56,7 +56,7 @@ def parse_amount(
     """Raw values of one amount column -> an Arrow decimal array (missing stays missing)."""
     expected = _EXPECTED[kind]
     numbers = {ColumnType.MONEY: "refuse", ColumnType.PTBR: "ptbr"}.get(kind, "plain")
-    text = as_text(raw, column=column, expected=expected, rows=rows, numbers=numbers)
+    text = as_text(raw, column=column, expected=expected, rows=rows, numbers=numbers, exact=True)
     if kind in (ColumnType.PTBR, ColumnType.CENTS):
         text = _blank_as_missing(text)
     pattern = {

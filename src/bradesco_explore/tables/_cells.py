@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from .._secret import redact
@@ -26,6 +27,7 @@ RawColumn = Any
 
 _LONG_DIGITS = re.compile(r"\d[\d./-]{9,}\d")
 _MAX_SHOWN = 40
+_FLOAT_DIGITS = 15  # every decimal of up to 15 significant digits survives a double
 
 
 @dataclass(frozen=True)
@@ -98,26 +100,33 @@ def as_text(
     expected: str,
     rows: Rows,
     numbers: str = "refuse",
+    exact: bool = False,
 ) -> Any:
     """The raw values as an Arrow string array; objects, arrays and booleans are refused.
 
     `numbers` says what JSON numbers become: `"refuse"` (a `DataError`), `"plain"` (their
-    decimal text, `80` -> `"80"`, `10.5` -> `"10.5"`) or `"ptbr"` (the same with a decimal
-    comma, so that a pt-BR parser reads them as the same value).
+    decimal text, `80` -> `"80"`, `10.5` -> `"10.5"`, `1e10` -> `"10000000000"`) or `"ptbr"`
+    (the same with a decimal comma, so that a pt-BR parser reads them as the same value).
+    `exact=True` (amounts) also refuses a JSON number with more than 15 significant digits:
+    it was rounded to a binary float when the JSON was parsed, so its digits are not the
+    ones the server sent.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if isinstance(raw, list):
-        return pa.array(_texts_of_list(raw, column, expected, rows, numbers), type=pa.string())
+        texts = _texts_of_list(raw, column, expected, rows, numbers, exact)
+        return pa.array(texts, type=pa.string())
     kind = raw.type
     if pa.types.is_null(kind):
         return pa.nulls(len(raw), pa.string())
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return raw.cast(pa.string())
-    if (pa.types.is_integer(kind) or pa.types.is_floating(kind)) and numbers != "refuse":
-        if pa.types.is_floating(kind):
-            _refuse_non_finite(raw, column, expected, rows)
+    if pa.types.is_floating(kind) and numbers != "refuse":
+        # Arrow writes 1.5e10 as "1.5e+10"; Python's shortest repr, expanded, reads back
+        texts = _texts_of_list(raw.to_pylist(), column, expected, rows, numbers, exact)
+        return pa.array(texts, type=pa.string())
+    if pa.types.is_integer(kind) and numbers != "refuse":
         text = pc.cast(raw, pa.string())
         return pc.replace_substring(text, ".", ",") if numbers == "ptbr" else text
     row = first_true(pc.is_valid(raw))
@@ -126,33 +135,40 @@ def as_text(
     raise malformed(column, row, value_at(raw, row), expected, rows)
 
 
-def _refuse_non_finite(raw: Any, column: str, expected: str, rows: Rows) -> None:
-    import pyarrow.compute as pc
-
-    row = first_true(pc.invert(pc.is_finite(raw)))
-    if row is not None:
-        raise malformed(column, row, value_at(raw, row), expected, rows)
-
-
 def _texts_of_list(
-    values: Sequence[object], column: str, expected: str, rows: Rows, numbers: str
+    values: Sequence[object], column: str, expected: str, rows: Rows, numbers: str, exact: bool
 ) -> list[str | None]:
     texts: list[str | None] = []
     for row, value in enumerate(values):
-        texts.append(_text_of(value, row, column, expected, rows, numbers))
+        texts.append(_text_of(value, row, column, expected, rows, numbers, exact))
     return texts
 
 
 def _text_of(
-    value: object, row: int, column: str, expected: str, rows: Rows, numbers: str
+    value: object, row: int, column: str, expected: str, rows: Rows, numbers: str, exact: bool
 ) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or numbers == "refuse":
         raise malformed(column, row, value, expected, rows)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise malformed(column, row, value, expected, rows)
-    text = repr(value) if isinstance(value, float) else str(value)
-    if isinstance(value, float) and text.endswith(".0"):
-        text = text[:-2]
+    text = (
+        _float_text(value, row, column, expected, rows, exact)
+        if isinstance(value, float)
+        else str(value)
+    )
     return text.replace(".", ",") if numbers == "ptbr" else text
+
+
+def _float_text(value: float, row: int, column: str, expected: str, rows: Rows, exact: bool) -> str:
+    """A float's shortest decimal text, without an exponent (`1e10` -> `10000000000`)."""
+    if not math.isfinite(value):
+        raise malformed(column, row, value, expected, rows)
+    shortest = Decimal(repr(value))
+    if exact and len(shortest.normalize().as_tuple().digits) > _FLOAT_DIGITS:
+        raise malformed(
+            column, row, value, f"{expected}, exactly: a JSON number with more than "
+            f"{_FLOAT_DIGITS} significant digits loses digits in a binary float (ask for the "
+            "amount as a string)", rows,
+        )  # fmt: skip
+    text = format(shortest, "f")
+    return text[:-2] if text.endswith(".0") else text
