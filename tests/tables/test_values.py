@@ -260,6 +260,24 @@ def test_fields_named_like_documents_are_masked_wherever_they_appear() -> None:
     assert frame["cliente.tipoCpfCnpj"][0] == "1"  # a code, not a document
 
 
+def test_documents_under_other_names_or_inside_text_are_masked_too() -> None:
+    records = [
+        {"transactionId": "T1", "transactionName": "PIX ENVIADO CPF 123.456.789-09 JOAO",
+         "taxId": "123.456.789-09", "documento": "12345678909", "phone": "11987654321"},
+        {"transactionId": "T2", "transactionName": "TED 12.345.678/0001-95", "taxId": None,
+         "documento": 12345678909, "phone": None},
+    ]  # fmt: skip
+    frame = to_frame(records, kind="openfinance.transactions")
+    assert frame["transactionName"].tolist() == [
+        "PIX ENVIADO CPF ***.456.789-** JOAO",
+        "TED **.345.678/0001-**",
+    ]
+    assert frame["taxId"][0] == frame["documento"][0] == frame["documento"][1] == "***.456.789-**"
+    assert frame["phone"][0] == "11987654321"  # a bare digit run in free text is not a CPF
+    unmasked = to_frame(records, kind="openfinance.transactions", mask=False)
+    assert unmasked["transactionName"][0] == records[0]["transactionName"]
+
+
 def test_masked_values_never_appear_in_error_messages() -> None:
     records = p.transactions(1)
     records[0]["transactionDateTime"] = "12345678909"

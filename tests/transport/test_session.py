@@ -343,6 +343,16 @@ class TestNoSecretInDebugLogs:
         for secret in (token.reveal(), client_secret, code):
             assert secret not in text
 
+    def test_the_exchange_log_hides_documents_in_query_strings(
+        self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        with session(client_identity, ca_bundle) as s:
+            query = {"cpf": "12345678909", "cnpj": "12345678000195", "status": "ATIVA"}
+            s.get(echo_server.url + "/echo", params=query)
+            url = s.log[-1].url
+        assert "cpf=***" in url and "cnpj=***" in url and "status=ATIVA" in url
+        assert "12345678909" not in url and "12345678000195" not in url
+
     def test_redact_masks_jwts_pem_and_fields(self) -> None:
         # Fake test vectors, assembled at run time: a JWT-shaped string (header {"alg":"PS256"},
         # no real claims or signature) and a PEM armour around three bytes that are no key.

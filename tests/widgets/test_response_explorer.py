@@ -10,9 +10,8 @@ import pytest
 from bradesco_explore.apis import catalogue
 from bradesco_explore.auth import Client
 from bradesco_explore.errors import ConfigurationError
-from bradesco_explore.tables import KINDS
+from bradesco_explore.tables import KINDS, mask_json
 from bradesco_explore.widgets import Dashboard, fetch_endpoint
-from bradesco_explore.widgets._fetch import masked_json
 from bradesco_explore.workspace import Workspace
 
 from ._leaks import Forbidden, assert_clean
@@ -66,13 +65,18 @@ def test_catalogue_converts_form_text_to_requests() -> None:
     assert charges.defaults({"start": "2024-01-01"})["start"] == "2024-01-01"
 
 
-def test_masked_json_masks_documents_only() -> None:
+def test_the_raw_json_masks_documents_as_the_table_does() -> None:
     body = {"devedor": {"cpf": "12345678909", "nome": "Maria"}, "chave": "x@example.com",
-            "data": [{"document": {"identification": "12345678909"}}]}  # fmt: skip
-    masked = masked_json(body)
+            "data": [{"document": {"identification": "12345678909"}}],
+            "deep": {"cpfNumber": 12345678909}, "pix": [{"chave": "68542653101838"}],
+            "infoPagador": "PIX DE 123.456.789-09 PARA 12.345.678/0001-95"}  # fmt: skip
+    masked = mask_json(body)
     assert masked["devedor"] == {"cpf": "***.456.789-**", "nome": "Maria"}
     assert masked["data"][0]["document"]["identification"] == "***.456.789-**"
     assert masked["chave"] == "x@example.com"
+    assert masked["deep"]["cpfNumber"] == "***.456.789-**"  # a number is masked too
+    assert masked["pix"][0]["chave"] == "**.542.653/1018-**"  # a CNPJ-shaped Pix key
+    assert masked["infoPagador"] == "PIX DE ***.456.789-** PARA **.345.678/0001-**"
 
 
 def test_fetch_endpoint_walks_every_page(workspace: Workspace) -> None:
@@ -114,6 +118,9 @@ def test_pix_received_table_csv_raw_json_and_log(
     assert not re.search(r"\b\d{11}\b", csv)
     assert "Raw JSON" in explorer.raw.value and "***." in explorer.raw.value
     assert not re.search(r"&quot;\d{11}&quot;", explorer.raw.value)
+    keys = {str(p["chave"]) for page in explorer.fetched.pages for p in page.json()["pix"]}
+    document_keys = [k for k in keys if re.fullmatch(r"\d{11}|\d{14}", k)]
+    assert document_keys and not any(k in explorer.raw.value for k in document_keys)
     assert (
         "/v2/pix" in explorer.exchanges.value
         and "x-fapi-interaction-id" in explorer.exchanges.value

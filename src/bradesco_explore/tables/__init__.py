@@ -8,14 +8,15 @@
   pagination scheme over a `Client` (or a `fetch(method, path_or_url, params, json_body)`), with a
   progress bar, a page cap and `resume()` after an error;
 - `balance_over_time`, `spending_by_type`, `boleto_status_counts`: small analyses with a plot;
-- `is_document_field`, `mask_documents`: the CPF/CNPJ masking rule, for views outside a table.
+- `mask_json`, `mask_documents`, `is_document_field`: the CPF/CNPJ masking rule, for views
+  outside a table (a raw JSON body, an Arrow array, a field name).
 
 pandas, pyarrow, tqdm and matplotlib are imported on first use, so importing this package is
 cheap.
 """
 
 from ._analysis import balance_over_time, boleto_status_counts, spending_by_type
-from ._documents import is_document_field, mask_documents
+from ._documents import is_document_field, mask_documents, mask_json
 from ._frame import to_frame
 from ._kinds import KINDS
 from ._pagination import (
@@ -49,6 +50,7 @@ __all__ = [
     "boleto_status_counts",
     "is_document_field",
     "mask_documents",
+    "mask_json",
     "read_parquet",
     "spending_by_type",
     "to_frame",

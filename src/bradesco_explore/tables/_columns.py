@@ -16,7 +16,7 @@ from typing import Any
 from ._amounts import apply_sign, decimal_type, parse_amount
 from ._cells import RawColumn, Rows, as_text, first_true, malformed, value_at
 from ._dates import parse_date, parse_datetime
-from ._documents import is_document_field, mask_documents, mask_pix_keys
+from ._documents import is_document_field, mask_documents, mask_embedded, mask_json, mask_pix_keys
 from ._schema import AMOUNT_TYPES, Column, ColumnType, Schema
 
 __all__ = ["KIND_ATTR", "build_frame"]
@@ -157,7 +157,7 @@ def _missing(count: int) -> Any:
 
 def _text(raw: RawColumn, column: Column, context: _Context) -> Any:
     text = as_text(raw, column=column.name, expected="text", rows=context.rows, numbers="plain")
-    return _string_series(text)
+    return _string_series(mask_embedded(text) if context.mask else text)
 
 
 def _string_series(text: Any) -> Any:
@@ -284,14 +284,20 @@ def _untyped(raw: RawColumn, column: Column, context: _Context) -> Any:
     import pyarrow as pa
 
     if isinstance(raw, list):
-        return pd.Series(raw, dtype=object)
+        return pd.Series(_masked_list(raw) if context.mask else raw, dtype=object)
     if pa.types.is_null(raw.type):
         return pd.Series([None] * len(raw), dtype=object)
     if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
-        return _string_series(raw)
+        return _string_series(mask_embedded(raw) if context.mask else raw)
     if pa.types.is_nested(raw.type):
-        return pd.Series(raw.to_pylist(), dtype=object)
+        values = raw.to_pylist()
+        return pd.Series(_masked_list(values) if context.mask else values, dtype=object)
     return pd.Series(raw.to_pandas(types_mapper=_nullable_types))
+
+
+def _masked_list(values: list[Any]) -> list[Any]:
+    """Values of mixed JSON types: the strings among them masked like any text."""
+    return [mask_json(v) if isinstance(v, str | list | dict) else v for v in values]
 
 
 def _nullable_types(arrow_type: Any) -> Any:

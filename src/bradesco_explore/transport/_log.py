@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -17,17 +18,23 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _SECRET_PARAMS = frozenset(SECRET_FIELDS) | {"state", "nonce", "request_uri"}
+# personal data: a Pix listing filtered by `cpf=`/`cnpj=` must not show the document
+_PERSONAL_PARAM = re.compile(r"(?i)cpf|cnpj|^documento?$")
+
+
+def _hidden(name: str) -> bool:
+    return name.lower() in _SECRET_PARAMS or bool(_PERSONAL_PARAM.search(name))
 
 
 def safe_url(url: str) -> str:
-    """The URL with secret-bearing query values (code, state, tokens, ...) masked."""
+    """The URL with secret-bearing (code, state, tokens, ...) and personal (CPF/CNPJ) query
+    values masked."""
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL urllib can read: show it without query and fragment
         return redact(url.split("?", 1)[0].split("#", 1)[0])
     query = [
-        (k, "***" if k.lower() in _SECRET_PARAMS else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, "***" if _hidden(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     fragment = "***" if parts.fragment else ""
     host = parts.netloc.rpartition("@")[2]

@@ -27,8 +27,7 @@ from ..tables import (
     Paginator,
     PixPages,
     Table,
-    is_document_field,
-    mask_documents,
+    mask_json,
     to_frame,
 )
 from ..transport import Exchange, Response
@@ -38,7 +37,6 @@ __all__ = [
     "csv_link_html",
     "exchanges_html",
     "fetch_endpoint",
-    "masked_json",
     "raw_json_html",
     "resolve_values",
 ]
@@ -140,33 +138,13 @@ def _walk(paginator: Paginator, on_page: Progress | None) -> Iterator[Response]:
 
 
 # -- display ------------------------------------------------------------------------------------------
-def masked_json(body: Any, path: str = "") -> Any:
-    """`body` with CPF/CNPJ values masked, by the tables layer's rule for document fields."""
-    if isinstance(body, dict):
-        return {
-            key: _masked_member(f"{path}.{key}" if path else key, value)
-            for key, value in body.items()
-        }
-    if isinstance(body, list):
-        return [masked_json(item, path) for item in body]
-    return body  # fmt: skip
-
-
-def _masked_member(path: str, value: Any) -> Any:
-    if isinstance(value, str) and is_document_field(path):
-        import pyarrow as pa
-
-        return mask_documents(pa.array([value])).to_pylist()[0]
-    return masked_json(value, path)
-
-
 def raw_json_html(pages: Sequence[Response]) -> str:
     """The first page's JSON, collapsed, with secrets redacted and documents masked."""
     if not pages:
         return ""
     first = pages[0]
     try:
-        text = json.dumps(masked_json(first.json()), indent=2, ensure_ascii=False)
+        text = json.dumps(mask_json(first.json()), indent=2, ensure_ascii=False)
     except DataError:
         text = first.text
     shown = redact(text)[:_RAW_CHARS]
