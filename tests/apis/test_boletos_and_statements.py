@@ -121,3 +121,18 @@ def test_balance_and_statement(portal_client: Client, sb: Sandbox) -> None:
             start=end - dt.timedelta(days=200),
             end=end,
         )
+
+
+def test_statement_and_boleto_dates_take_iso_text_or_say_what_is_wrong(
+    portal_client: Client, sb: Sandbox
+) -> None:
+    ben = sb.beneficiary
+    start, end = dt.date(2025, 6, 1), dt.date(2025, 6, 30)
+    kwargs = {"branch": ben.branch, "account": ben.account}
+    as_objects = saldo_extrato.statement(portal_client, start=start, end=end, **kwargs)
+    as_text = saldo_extrato.statement(portal_client, start="2025-06-01", end="2025-06-30", **kwargs)
+    assert as_text.json() == as_objects.json()
+    with pytest.raises(ConfigurationError, match=r"end must be a date: .* not '30/06/2025'"):
+        saldo_extrato.statement(portal_client, start="2025-06-01", end="30/06/2025", **kwargs)
+    with pytest.raises(ConfigurationError, match="due must be a date"):
+        boletos.alter(portal_client, 123, due=20250630)  # type: ignore[arg-type]

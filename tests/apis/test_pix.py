@@ -127,3 +127,29 @@ def test_all_received_pix_through_the_paginator_with_its_scope(pix_client: Clien
     frame = bx.to_frame(pages)
     assert len(pages.pages) > 1
     assert len(frame) == pages.pages[0].json()["parametros"]["paginacao"]["quantidadeTotalDeItens"]
+
+
+def test_windows_take_iso_text_as_a_notebook_user_types_it(pix_client: Client) -> None:
+    as_objects = pix.list_charges(
+        pix_client, dt.datetime(2024, 10, 1, tzinfo=UTC), dt.datetime(2024, 10, 4, tzinfo=UTC)
+    ).json()
+    as_text = pix.list_charges(pix_client, "2024-10-01T00:00:00Z", "2024-10-04T00:00:00Z").json()
+    assert as_text["cobs"] == as_objects["cobs"] and as_text["cobs"]
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("2024-13-01T00:00:00Z", "start must be a date and time"),
+        (20241001, "start must be a date and time"),
+        ("2024-10-01T00:00:00", "has no timezone"),
+        (dt.datetime(2024, 10, 1), "has no timezone"),  # naive: the mistake under test
+    ],
+)
+def test_a_window_start_that_is_not_an_instant_is_named(
+    pix_client: Client, start: object, message: str
+) -> None:
+    before = len(pix_client.log)
+    with pytest.raises(ConfigurationError, match=message):
+        pix.list_charges(pix_client, start, "2024-10-04T00:00:00Z")  # type: ignore[arg-type]
+    assert len(pix_client.log) == before  # refused before anything was sent

@@ -261,7 +261,10 @@ def _save(page: Any, lab: JupyterLab) -> dict[str, Any]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if path.stat().st_mtime_ns != before:
-            saved: dict[str, Any] = json.loads(path.read_text())
+            try:
+                saved: dict[str, Any] = json.loads(path.read_text())
+            except json.JSONDecodeError:  # Jupyter rewrites the file in place: caught mid-write
+                saved = {"metadata": {}}
             if saved["metadata"].get("widgets"):
                 return saved
         time.sleep(0.2)

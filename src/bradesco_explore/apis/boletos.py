@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ._family import require_family
+from ._family import as_date, require_family
 
 if TYPE_CHECKING:
     from ..auth import Client
@@ -82,12 +82,12 @@ def hybrid_boleto(
     beneficiary_cnpj: str,
     negotiation: str,
     amount: Decimal | str | int,
-    due: dt.date,
+    due: dt.date | str,
     payer_name: str,
     payer_document: str,
     payer_street: str = "",
     payer_cep: str = "00000000",
-    issued: dt.date | None = None,
+    issued: dt.date | str | None = None,
     your_number: str = "",
     our_number: int = 0,
     product: int = 9,
@@ -106,7 +106,8 @@ def hybrid_boleto(
         raise ConfigurationError(
             f"payer_document must be a CPF (11 digits) or CNPJ (14 digits), got {len(payer)}."
         )
-    issued = issued or dt.date.today()
+    due = as_date(due, "due")
+    issued = as_date(issued, "issued") if issued is not None else dt.date.today()
     if due < issued:
         raise ConfigurationError(f"due date {due} is before the issue date {issued}.")
     cep = _DIGITS.sub("", payer_cep).rjust(8, "0")
@@ -151,7 +152,7 @@ def alter(
     client: Client,
     our_number: int | str,
     *,
-    due: dt.date | None = None,
+    due: dt.date | str | None = None,
     amount: Decimal | str | int | None = None,
     txid: str | None = None,
 ) -> Response:
@@ -159,7 +160,7 @@ def alter(
     require_family(client, "portal")
     changes: dict[str, Any] = {}
     if due is not None:
-        changes["dataVencimento"] = due.strftime("%d%m%Y")
+        changes["dataVencimento"] = as_date(due, "due").strftime("%d%m%Y")
     if amount is not None:
         changes["valorTitulo"] = cents(amount)
     if not changes:
@@ -188,10 +189,11 @@ def settled_query(
     control: str,
     product: int,
     negotiation: str,
-    paid_from: dt.date,
-    paid_to: dt.date,
+    paid_from: dt.date | str,
+    paid_to: dt.date | str,
 ) -> dict[str, Any]:
     """The `listar` body without `paginaAnterior` (what a paginator re-sends page after page)."""
+    paid_from, paid_to = as_date(paid_from, "paid_from"), as_date(paid_to, "paid_to")
     if paid_to < paid_from:
         raise ConfigurationError(f"paid_to ({paid_to}) is before paid_from ({paid_from}).")
     return {

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ConfigurationError
-from ._family import require_family
+from ._family import as_date, as_instant, require_family
 
 if TYPE_CHECKING:
     from ..auth import Client, Token
@@ -76,7 +76,7 @@ def create_consent(
     cpf: str,
     permissions: Iterable[str] = ACCOUNTS_PERMISSIONS,
     cnpj: str | None = None,
-    expires: dt.datetime | None = None,
+    expires: dt.datetime | str | None = None,
 ) -> Response:
     """`POST /consents`: ask the customer (by CPF) for `permissions`; status AWAITING_AUTHORISATION.
 
@@ -97,11 +97,8 @@ def create_consent(
             "document": {"identification": re.sub(r"\D", "", cnpj), "rel": "CNPJ"}
         }
     if expires is not None:
-        if expires.tzinfo is None:
-            raise ConfigurationError(
-                "expires must be timezone-aware (e.g. datetime(..., tzinfo=UTC))."
-            )
-        data["expirationDateTime"] = expires.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = as_instant(expires, "expires").astimezone(dt.UTC)
+        data["expirationDateTime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return client.post(CONSENTS, json={"data": data}, token=_consent_token(client))
 
 
@@ -197,7 +194,9 @@ def overdraft_limits(client: Client, account_id: str, *, token: Token | None = N
     return _data_call(client, f"{ACCOUNTS}/{account_id}/overdraft-limits", token)
 
 
-def _dates(start: dt.date | None, end: dt.date | None) -> dict[str, str]:
+def _dates(start: dt.date | str | None, end: dt.date | str | None) -> dict[str, str]:
+    start = as_date(start, "start") if start is not None else None
+    end = as_date(end, "end") if end is not None else None
     if start and end and end < start:
         raise ConfigurationError(f"end ({end}) is before start ({start}).")
     return {
@@ -211,8 +210,8 @@ def transactions(
     client: Client,
     account_id: str,
     *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
     token: Token | None = None,
     page: int | None = None,
     page_size: int | None = None,
@@ -233,8 +232,8 @@ def transactions(
 def _dated_page(
     client: Client,
     path: str,
-    start: dt.date | None,
-    end: dt.date | None,
+    start: dt.date | str | None,
+    end: dt.date | str | None,
     token: Token | None,
     page: int | None,
     page_size: int | None,
@@ -271,8 +270,8 @@ def credit_card_transactions(
     client: Client,
     card_account_id: str,
     *,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
     token: Token | None = None,
     page: int | None = None,
     page_size: int | None = None,

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ._family import require_family
+from ._family import as_date, as_instant, require_family
 
 if TYPE_CHECKING:
     from ..auth import Client
@@ -147,11 +147,10 @@ def update_charge(client: Client, txid: str, changes: Mapping[str, Any]) -> Resp
     return client.patch(f"/v2/cob/{_txid(txid)}", json=dict(changes), scopes=["cob.write"])
 
 
-def _window(start: dt.datetime, end: dt.datetime, extra: Mapping[str, Any]) -> dict[str, Any]:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ConfigurationError(
-            "Pix list windows need timezone-aware datetimes (e.g. datetime(..., tzinfo=UTC))."
-        )
+def _window(
+    start: dt.datetime | str, end: dt.datetime | str, extra: Mapping[str, Any]
+) -> dict[str, Any]:
+    start, end = as_instant(start, "start"), as_instant(end, "end")
     if end <= start:
         raise ConfigurationError(
             f"end ({end.isoformat()}) must be after start ({start.isoformat()})."
@@ -166,8 +165,8 @@ def _window(start: dt.datetime, end: dt.datetime, extra: Mapping[str, Any]) -> d
 
 def list_charges(
     client: Client,
-    start: dt.datetime,
-    end: dt.datetime,
+    start: dt.datetime | str,
+    end: dt.datetime | str,
     *,
     status: str | None = None,
     cpf: str | None = None,
@@ -189,7 +188,7 @@ def create_due_charge(
     *,
     amount: Decimal | str | int,
     key: str,
-    due_date: dt.date,
+    due_date: dt.date | str,
     debtor: Mapping[str, str],
     valid_after_due_days: int = 30,
     message: str | None = None,
@@ -197,7 +196,7 @@ def create_due_charge(
     """`PUT /v2/cobv/{txid}`: a charge with a due date; `debtor` needs cpf/cnpj and nome."""
     require_family(client, "pix")
     calendar = {
-        "dataDeVencimento": due_date.isoformat(),
+        "dataDeVencimento": as_date(due_date, "due_date").isoformat(),
         "validadeAposVencimento": valid_after_due_days,
     }
     body = _charge_body(amount, key, debtor, message, calendar)
@@ -211,7 +210,12 @@ def get_due_charge(client: Client, txid: str) -> Response:
 
 
 def list_due_charges(
-    client: Client, start: dt.datetime, end: dt.datetime, *, page: int = 0, page_size: int = 100
+    client: Client,
+    start: dt.datetime | str,
+    end: dt.datetime | str,
+    *,
+    page: int = 0,
+    page_size: int = 100,
 ) -> Response:
     """One page of `GET /v2/cobv` for [start, end]."""
     require_family(client, "pix")
@@ -231,8 +235,8 @@ def create_location(client: Client, *, kind: str = "cob") -> Response:
 # -- received Pix and refunds --------------------------------------------------------------------------------
 def list_received(
     client: Client,
-    start: dt.datetime,
-    end: dt.datetime,
+    start: dt.datetime | str,
+    end: dt.datetime | str,
     *,
     txid: str | None = None,
     page: int = 0,

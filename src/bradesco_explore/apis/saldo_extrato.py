@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
-from ._family import require_family
+from ._family import as_date, require_family
 
 if TYPE_CHECKING:
     from ..auth import Client
@@ -31,10 +31,17 @@ def balance(client: Client, *, branch: str, account: str) -> Response:
 
 
 def statement(
-    client: Client, *, branch: str, account: str, start: dt.date, end: dt.date, kind: str = "cc"
+    client: Client,
+    *,
+    branch: str,
+    account: str,
+    start: dt.date | str,
+    end: dt.date | str,
+    kind: str = "cc",
 ) -> Response:
     """`GET /v1/fornecimento-extratos-contas/extratos` for [start, end] (dates sent as DDMMAAAA)."""
     require_family(client, "portal")
+    start, end = as_date(start, "start"), as_date(end, "end")
     if end < start:
         raise ConfigurationError(f"end ({end}) is before start ({start}).")
     if (end - start).days > MAX_STATEMENT_DAYS:
