@@ -287,6 +287,16 @@ def test_to_frame_accepts_a_paginator_directly(bank: Bank, fetch: Any) -> None:
     assert len(to_frame(OpenFinancePages(fetch, TRANSACTIONS, progress=False))) == len(records)
 
 
+def test_an_empty_listing_still_has_its_schema_columns(bank: Bank, fetch: Any) -> None:
+    bank.serve("GET", TRANSACTIONS, lambda request: json_reply(
+        200, p.envelope([], self_url=f"{bank.url}{TRANSACTIONS}", next_url=None, total_pages=1)
+    ))  # fmt: skip
+    frame = OpenFinancePages(fetch, TRANSACTIONS, progress=False).to_frame()
+    assert len(frame) == 0
+    assert frame.attrs["bradesco_explore.kind"] == "openfinance.transactions"
+    assert {"transactionId", "transactionAmount", "transactionDateTime"} <= set(frame.columns)
+
+
 def test_progress_bar_counts_pages_and_can_be_switched_off(
     bank: Bank, fetch: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

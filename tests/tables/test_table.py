@@ -78,6 +78,10 @@ def test_repr_is_one_line_without_addresses() -> None:
     text = repr(table)
     assert text.startswith("<Table openfinance.transactions: 60 rows x 14 columns, 2024-")
     assert "0x" not in text
+    undated = Table(
+        to_frame({"lstLancamentosSaldos": [{"nomeProduto": "A", "valorLancamento": "1,00"}]})
+    )
+    assert repr(undated) == "<Table saldo: 1 rows x 4 columns>"
 
 
 def test_csv_keeps_amounts_digit_for_digit(tmp_path: Path) -> None:

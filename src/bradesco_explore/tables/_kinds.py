@@ -8,11 +8,13 @@ integrators record them.
 
 from __future__ import annotations
 
+import re
+
 from ..errors import ConfigurationError
 from ._schema import Column, Schema
 from ._schema import ColumnType as T
 
-__all__ = ["KINDS", "schema_for"]
+__all__ = ["KINDS", "kind_for_path", "schema_for"]
 
 _TRANSACTION_TYPES = (
     "TED",
@@ -506,3 +508,23 @@ def schema_for(kind: str) -> Schema:
         raise ConfigurationError(
             f"Unknown table kind {kind!r}. Pass one of: {known}; or leave kind=None to detect it."
         ) from None
+
+
+# Open Finance listing paths whose kind the path alone tells (so an empty listing still gets
+# its columns); credit-card transactions share no schema with account transactions.
+_OF_PATH_KINDS = (
+    (re.compile(r"/credit-cards-accounts/v\d+/accounts/?$"), "openfinance.credit_card_accounts"),
+    (
+        re.compile(r"/accounts/v\d+/accounts/[^/]+/transactions(-current)?/?$"),
+        "openfinance.transactions",
+    ),
+    (re.compile(r"/accounts/v\d+/accounts/[^/]+/balances/?$"), "openfinance.balances"),
+    (re.compile(r"/accounts/v\d+/accounts/?$"), "openfinance.accounts"),
+    (re.compile(r"/resources/v\d+/resources/?$"), "openfinance.resources"),
+)
+
+
+def kind_for_path(path: str) -> str | None:
+    """The table kind of an Open Finance listing path, when the path alone says it."""
+    path = path.split("?", 1)[0]
+    return next((kind for pattern, kind in _OF_PATH_KINDS if pattern.search(path)), None)

@@ -33,6 +33,7 @@ from urllib.parse import urljoin, urlsplit
 from .._secret import get_logger
 from ..errors import BradescoExploreError, ConfigurationError, DataError, PaginationError
 from ..transport import Response, safe_url, status_error
+from ._kinds import kind_for_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -259,6 +260,7 @@ class OpenFinancePages(Paginator):
         if page_size is not None and not 1 <= page_size <= 1000:
             raise ConfigurationError(f"page_size must be between 1 and 1000, not {page_size}.")
         self.path = path
+        self.kind = kind_for_path(path)
         self.params = dict(params or {})
         if page_size is not None:
             self.params["page-size"] = page_size

@@ -136,9 +136,10 @@ class Table:
 
     def __repr__(self) -> str:
         summary = self.summary()
+        dates = f", {summary.date_range}" if summary.first is not None else ""
         return (
             f"<Table {summary.kind or 'frame'}: {summary.rows} rows x {summary.columns} "
-            f"columns, {summary.date_range}>"
+            f"columns{dates}>"
         )
 
     def _repr_html_(self) -> str:
