@@ -205,7 +205,11 @@ def _client_credentials(page: Any, analyst: Identity) -> None:
 def _authorization_code(page: Any, context: Any, sandbox: Sandbox) -> str:
     page.select_option(".bx-flow-family select", "openfinance")
     expect(page.locator(".bx-flow-grant select")).to_have_value("authorization_code")
-    expect(page.locator(".bx-flow-cpf input")).to_have_value(sandbox.customer.cpf)
+    cpf = sandbox.customer.cpf  # shown masked as the default, never as the box's value
+    expect(page.locator(".bx-flow-cpf input")).to_have_value("")
+    expect(page.locator(".bx-flow-cpf input")).to_have_attribute(
+        "placeholder", re.compile(re.escape(f"***.{cpf[3:6]}.{cpf[6:9]}-**"))
+    )
     page.click(".bx-flow-run")
     link = page.locator("a.bx-consent-link")
     with context.expect_page() as opened:
@@ -290,6 +294,7 @@ def _assert_no_secrets(
     forbidden.add_key(sandbox.identity)
     forbidden.add_blob(p12)
     forbidden.add_text(password, redirect, *re.findall(r"(?:code|id_token)=([^&#]+)", redirect))
+    forbidden.add_text(sandbox.customer.cpf)  # personal data, like the secrets
     for number, value in enumerate(sorted(forbidden.with_sandbox(sandbox).texts)):
         assert value not in text, (
             f"the saved notebook holds forbidden value #{number} ({len(value)} chars)"

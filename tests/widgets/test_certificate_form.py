@@ -94,8 +94,12 @@ def test_uploaded_pkcs12_is_loaded_used_and_forgotten(
     assert_clean(dashboard, forbidden.with_sandbox(workspace.sandbox))
 
     form.password.value = password
+    assert form.password.value == ""  # the password left the widget as soon as it synced
+    assert "held in memory" in form.password.placeholder
+    assert_clean(dashboard, forbidden.with_sandbox(workspace.sandbox))
     form.load_button.click()
     assert form.password.value == "" and form.received.value == ""
+    assert form.password.placeholder == "PKCS#12 or key password"
     assert "bx-info" in form.report.value and "valid," in form.report.value
     assert analyst.fingerprint_sha256 in form.report.value
     assert dashboard.state.identity is not None

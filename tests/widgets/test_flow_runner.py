@@ -124,7 +124,9 @@ def test_authorization_code_with_a_pasted_redirect(
     runner = dashboard.flows
     runner.family.value = "openfinance"
     assert runner.grant.value == "authorization_code"
-    assert runner.cpf.layout.display == "" and runner.cpf.value == workspace.sandbox.customer.cpf
+    customer = workspace.sandbox.customer.cpf
+    assert runner.cpf.layout.display == "" and runner.options().cpf == customer
+    assert runner.cpf.value == "" and runner.cpf.placeholder.startswith(f"***.{customer[3:6]}.")
     runner.run()
     assert runner.message.value == ""
     assert [s.name for s in runner.flow.steps] == ["discovery", "consent", "PAR", "redirect"]  # type: ignore[union-attr]
@@ -211,6 +213,7 @@ def test_server_refusals_are_readable_and_mark_the_step_failed(dashboard: Dashbo
     runner.cpf.value = "123"
     runner.run()
     assert "cpf must have 11 digits" in runner.message.value
+    assert runner.cpf.value == ""  # typed personal data does not stay in the widget
 
 
 def test_switching_to_an_unconfigured_target_explains_and_stays(
@@ -249,7 +252,7 @@ def test_switching_target_attaches_to_the_running_sandbox(
         assert board.flows.message.value == ""
         assert board.state.workspace.target == "local-sandbox" and board.state.owns_workspace
         assert "target local-sandbox" in board.header.value
-        assert board.flows.cpf.value == workspace.sandbox.customer.cpf  # the fixed test customer
+        assert board.flows.options().cpf == workspace.sandbox.customer.cpf  # the test customer
         assert board.explorer.family.value == "pix"
         board.flows.run()
         assert board.flows.flow is not None and board.flows.flow.token is not None

@@ -1,8 +1,9 @@
 """`CertificateForm`: upload or point to a client certificate, see whether it is usable.
 
-A thin view over `_certificate` and `ExplorerState`. Uploaded bytes leave the widget as soon
-as they arrive (they wait in Python memory for Load), and both the files and the password
-are forgotten when Load is pressed, whether loading works or not.
+A thin view over `_certificate` and `ExplorerState`. Uploaded bytes and the typed password
+leave the widgets as soon as they arrive (they wait in Python memory for Load; the password box
+syncs only when it loses focus, then empties), so a notebook saved with its widget state never
+holds them; both are forgotten when Load is pressed, whether loading works or not.
 """
 
 from __future__ import annotations
@@ -44,8 +45,9 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
             description="key path", placeholder="optional: /path/to/client.key"
         )
         self.password = widgets.Password(
-            description="Password", placeholder="PKCS#12 or key password"
+            description="Password", placeholder=_PASSWORD_PROMPT, continuous_update=False
         )
+        self._password: Secret | None = None
         self.load_button = widgets.Button(
             description="Load", button_style="primary", icon="upload", layout={"width": "auto"}
         )
@@ -66,6 +68,7 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
     def _wire(self) -> None:
         self.upload.observe(self._receiver("certificate"), names="value")
         self.key_upload.observe(self._receiver("key"), names="value")
+        self.password.observe(self._take_password, names="value")
         self.path.add_class("bx-cert-path")
         self.password.add_class("bx-cert-password")
         self.load_button.add_class("bx-cert-load")
@@ -77,13 +80,12 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
     # -- actions -----------------------------------------------------------------------------------
     def load(self) -> None:
         """Load what the form holds; forget the uploaded bytes and the password either way."""
-        password = self.password.value
         source = CertificateSource(
             certificate=self._files.get("certificate"),
             key=self._files.get("key"),
             path=self.path.value,
             key_path=self.key_path.value,
-            password=Secret(password) if password else None,
+            password=self._password,
         )
         self._forget_secrets()
         self.message.value = ""
@@ -114,11 +116,20 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
 
         return receive
 
+    def _take_password(self, change: dict[str, Any]) -> None:
+        if not change["new"]:
+            return
+        self._password = Secret(change["new"])
+        self.password.value = ""  # the password leaves the widget state at once
+        self.password.placeholder = "received: held in memory until you press Load"
+
     def _forget_secrets(self) -> None:
         self._files.clear()
+        self._password = None
         self.upload.value = ()
         self.key_upload.value = ()
         self.password.value = ""
+        self.password.placeholder = _PASSWORD_PROMPT
         self.received.value = ""
 
     def _adopt(self, identity: Identity) -> None:
@@ -156,6 +167,9 @@ class CertificateForm(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unty
     def __repr__(self) -> str:
         subject = self.state.identity.subject if self.state.identity else None
         return f"CertificateForm(identity={subject!r})"
+
+
+_PASSWORD_PROMPT = "PKCS#12 or key password"  # noqa: S105 - the placeholder text, not a password
 
 
 def _upload(description: str, accept: str, css_class: str) -> Any:

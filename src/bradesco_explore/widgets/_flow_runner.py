@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from .._html import esc
 from ..errors import ConfigurationError
+from ..tables import mask_json
 from ..workspace import TARGETS
 from ._display import set_visible, show_object
 from ._flow import (
@@ -47,7 +48,10 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.grant = _dropdown("Grant", "bx-flow-grant")
         self.auth_method = _dropdown("Client auth", "bx-flow-auth")
         self.scopes = widgets.SelectMultiple(description="Scopes", rows=5)
-        self.cpf = widgets.Text(description="Customer CPF", placeholder="whose consent is asked")
+        # The CPF is personal data: it stays in Python (`_customer`); the box only takes a new
+        # one and is emptied on Run, so saved widget state never holds it.
+        self._customer = ""
+        self.cpf = widgets.Text(description="Customer CPF")
         self.run_button = _button("Run", "bx-flow-run", button_style="primary", icon="play")
         self.steps, self.message, self.link = widgets.HTML(), widgets.HTML(), widgets.HTML()
         self.redirect_url = widgets.Text(description="Redirect URL",
@@ -99,7 +103,7 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
             grant=self.grant.value,
             auth_method=self.auth_method.value,
             scopes=tuple(self.scopes.value) or None,
-            cpf=self.cpf.value.strip(),
+            cpf=self.cpf.value.strip() or self._customer,
         )
 
     def run(self) -> None:
@@ -108,6 +112,7 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         self.message.value = ""
         self._show_token(None)
         options = self.options()
+        self._remember_customer(options.cpf)
         with shown_errors(self._show_message, f"The {options.grant} flow"):
             client = self.state.client(options.family, options.auth_method)
             self.flow = Flow(client, options, on_step=self._draw_steps)
@@ -165,7 +170,16 @@ class FlowRunner(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped
         finally:
             self._syncing = False
         self._sync_family()
-        self.cpf.value = self.state.samples().get("cpf", "")
+        self._remember_customer(self.state.samples().get("cpf", ""))
+
+    def _remember_customer(self, cpf: str) -> None:
+        """Keep `cpf` for the next flow, show it masked, and empty the box."""
+        self._customer = cpf
+        self.cpf.value = ""
+        shown = mask_json({"cpf": cpf})["cpf"] if cpf else ""
+        self.cpf.placeholder = (
+            f"{shown} (type another to change)" if shown else "whose consent is asked"
+        )
 
     def _sync_family(self) -> None:
         family = self.state.workspace.environment.family(self.family.value)
