@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bradesco_explore.sandbox import Sandbox
 
-from ._wire import ASSERTION_TYPE, Wire, half_hash
+from ._wire import ASSERTION_TYPE, Pending, Wire, fapi_headers, half_hash
 
 # -- discovery and JWKS ---------------------------------------------------------------------------
 
@@ -471,3 +471,88 @@ def test_the_callback_page_shows_the_url_to_copy(wire: Wire) -> None:
     page = wire.http.get(wire.sb.redirect_uri)
     assert page.status_code == 200 and "window.location.href" in page.text
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+# -- one consent, one authorisation ----------------------------------------------------------------
+
+
+def fragment_of(reply: requests.Response) -> dict[str, str]:
+    assert reply.status_code == 302, reply.text
+    return {k: v[0] for k, v in parse_qs(urlsplit(reply.headers["Location"]).fragment).items()}
+
+
+def consent_status(wire: Wire, consent_id: str) -> dict[str, Any]:
+    reply = wire.http.get(f"{wire.api}/consents/v3/consents/{consent_id}",
+                          headers=fapi_headers(wire.cc_token()))  # fmt: skip
+    return dict(reply.json()["data"])
+
+
+def push_twice(wire: Wire, consent_id: str, times: int = 2) -> list[tuple[Pending, str]]:
+    """Pushed requests naming the same (still awaiting) consent: (pending, request_uri)."""
+    pushed = []
+    for _ in range(times):
+        pending = wire.new_pending(consent_id)
+        reply = wire.par(wire.request_object(pending))
+        assert reply.status_code == 201, reply.text
+        pushed.append((pending, str(reply.json()["request_uri"])))
+    return pushed
+
+
+def test_a_consent_is_authorised_once_even_when_two_requests_name_it(wire: Wire) -> None:
+    consent_id = wire.consent_id()
+    (_, first_uri), (second, second_uri) = push_twice(wire, consent_id)
+    assert "code" in fragment_of(wire.authorize(first_uri))
+    again = fragment_of(wire.authorize(second_uri))
+    assert again["error"] == "access_denied" and "code" not in again and "id_token" not in again
+    assert again["state"] == second.state and again["iss"] == wire.sb.issuer
+    assert "AUTHORISED" in again["error_description"]
+    assert consent_status(wire, consent_id)["status"] == "AUTHORISED"
+
+
+def test_two_consent_pages_for_one_consent_approve_once_and_a_late_deny_revokes_nothing(
+    sandbox: Sandbox, fresh_wire: Wire
+) -> None:
+    sandbox.consent = "page"
+    consent_id = fresh_wire.consent_id()
+    interactions = []
+    for _, uri in push_twice(fresh_wire, consent_id, times=3):  # three pages open at once
+        page = fresh_wire.authorize(uri)
+        assert page.status_code == 200, page.text
+        found = re.search(r'name="interaction" value="([^"]+)"', page.text)
+        assert found is not None
+        interactions.append(found.group(1))
+    action = fresh_wire.public + "/open-banking/auth/consent"
+
+    def decide(interaction: str, decision: str) -> requests.Response:
+        return fresh_wire.http.post(action, data={"interaction": interaction, "decision": decision},
+                                    allow_redirects=False)  # fmt: skip
+
+    assert "code" in fragment_of(decide(interactions[0], "approve"))
+    assert fragment_of(decide(interactions[1], "approve"))["error"] == "access_denied"
+    assert fragment_of(decide(interactions[2], "deny"))["error"] == "access_denied"
+    assert consent_status(fresh_wire, consent_id)["status"] == "AUTHORISED"
+
+
+def test_the_authorize_endpoint_refuses_a_consent_that_is_no_longer_awaiting(
+    sandbox: Sandbox, fresh_wire: Wire
+) -> None:
+    sandbox.consent = "page"
+    consent_id = fresh_wire.consent_id()
+    (_, first_uri), (second, second_uri) = push_twice(fresh_wire, consent_id)
+    page = fresh_wire.authorize(first_uri)
+    found = re.search(r'name="interaction" value="([^"]+)"', page.text)
+    assert found is not None
+    fresh_wire.http.post(fresh_wire.public + "/open-banking/auth/consent",
+                         data={"interaction": found.group(1), "decision": "approve"}, allow_redirects=False)  # fmt: skip
+    late = fragment_of(
+        fresh_wire.authorize(second_uri)
+    )  # no consent page for an AUTHORISED consent
+    assert late["error"] == "access_denied" and late["state"] == second.state
+
+
+def test_a_wrong_client_id_at_authorize_does_not_use_up_the_request_uri(wire: Wire) -> None:
+    pending = wire.new_pending(wire.consent_id())
+    uri = wire.par(wire.request_object(pending)).json()["request_uri"]
+    wrong = wire.authorize(uri, client_id="someone-else")
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_request"
+    assert "code" in fragment_of(wire.authorize(uri))

@@ -11,7 +11,11 @@ JARM goes in the query as `response=<JWT>`. Per RFC 9207 the `iss` parameter is 
 where the issuer is not already carried by an ID token or a JARM JWT, that is on error
 responses in the fragment (as oidc-provider does). Errors that cannot safely redirect (unknown,
 used or expired `request_uri`, wrong `client_id`) get a 400 page: HTML for browsers, OAuth JSON
-otherwise.
+otherwise. A wrong `client_id` does not use up the `request_uri`.
+
+A consent is authorised once: PAR accepts several requests naming one AWAITING_AUTHORISATION
+consent, but once one of them is approved the others get an `access_denied` error redirect (in
+"page" mode too, and a late Deny on a second page leaves the AUTHORISED consent alone).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from .._documents import Customer
 from .._refusal import Refusal, guarded, oauth_error
 from .._server import Handler, Reply, Request, Router, json_reply
 from ._client_auth import authenticate_client
-from ._consents import AUTHORISED
+from ._consents import AWAITING
 from ._endpoints import AUTH, CALLBACK_PATH, DISCOVERY_PATH, discovery_document
 from ._id_tokens import id_token, jarm_response
 from ._pages import callback_page, consent_page, error_page
@@ -99,13 +103,12 @@ class FrontChannel:
             return _error_page(
                 request, "invalid_request", "client_id and request_uri (from PAR) are required."
             )
-        authorization, problem = self.provider.take_pushed(uri)
+        authorization, error, problem = self.provider.take_pushed(uri, client_id)
         if authorization is None:
-            return _error_page(request, "invalid_request_uri", problem + ".")
-        if authorization.client_id != client_id:
-            return _error_page(
-                request, "invalid_request", "client_id does not match the pushed request."
-            )
+            return _error_page(request, error, problem + ".")
+        not_awaiting = self._consent_not_awaiting(authorization)
+        if not_awaiting is not None:
+            return self._error_redirect(authorization, "access_denied", not_awaiting)
         if self.provider.consent_mode == "page":
             return self._show_consent(authorization)
         return self._approve(authorization)
@@ -147,10 +150,30 @@ class FrontChannel:
             200, html, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
         )
 
+    def _consent_not_awaiting(self, authorization: AuthorizationRequest) -> str | None:
+        """Why the request's consent can no longer be authorised, or None (also None: no consent).
+
+        A consent is authorised once: a second pushed request naming it (PAR accepted both
+        while it was awaiting) gets `access_denied`, never a second code.
+        """
+        if authorization.consent_id is None:
+            return None
+        consent = self.provider.consents.get(authorization.consent_id)
+        status = consent.status if consent is not None else "unknown"
+        if status == AWAITING:
+            return None
+        return (
+            f"consent {authorization.consent_id} is {status}, not {AWAITING}: "
+            "a consent is authorised once; create a new consent"
+        )
+
     def _approve(self, authorization: AuthorizationRequest) -> Reply:
         customer: Customer = self.provider.context.data.customer
         clock = self.provider.context.clock
-        with self.provider.consents.lock:
+        with self.provider.consents.lock:  # check and authorise in one step: two approvals race
+            not_awaiting = self._consent_not_awaiting(authorization)
+            if not_awaiting is not None:
+                return self._error_redirect(authorization, "access_denied", not_awaiting)
             consent = self.provider.consents.get(authorization.consent_id)
             if consent is not None and consent.cpf != customer.cpf:
                 consent.reject("ASPSP", "INTERNAL_SECURITY_REASON", clock.utcnow())
@@ -159,11 +182,7 @@ class FrontChannel:
                     "access_denied",
                     "the signed-in customer is not the consent's loggedUser",
                 )
-            if consent is not None and consent.status != AUTHORISED:
-                if consent.status != "AWAITING_AUTHORISATION":
-                    return self._error_redirect(
-                        authorization, "access_denied", f"consent is {consent.status}"
-                    )
+            if consent is not None:
                 consent.authorise(clock.utcnow())
         auth_time = int(clock.now())
         code = self.provider.issue_code(authorization, auth_time)
@@ -174,9 +193,10 @@ class FrontChannel:
         return self._redirect(authorization, params)
 
     def _deny(self, authorization: AuthorizationRequest, reason: str, description: str) -> Reply:
-        consent = self.provider.consents.get(authorization.consent_id)
-        if consent is not None:
-            consent.reject("USER", reason, self.provider.context.clock.utcnow())
+        with self.provider.consents.lock:  # a late Deny on a second page revokes nothing
+            consent = self.provider.consents.get(authorization.consent_id)
+            if consent is not None and consent.status == AWAITING:
+                consent.reject("USER", reason, self.provider.context.clock.utcnow())
         return self._error_redirect(authorization, "access_denied", description)
 
     def _error_redirect(

@@ -110,18 +110,32 @@ class Provider:
             self.pushed[uri] = PushedRequest(request, self.context.clock.now() + PAR_LIFETIME)
         return uri
 
-    def take_pushed(self, uri: str) -> tuple[AuthorizationRequest | None, str]:
-        """Consume a `request_uri`: (request, "") or (None, why it cannot be used)."""
+    def take_pushed(self, uri: str, client_id: str) -> tuple[AuthorizationRequest | None, str, str]:
+        """Consume a `request_uri` pushed by `client_id`: (request, "", "") or (None, error, why).
+
+        The client is compared before anything is consumed: a request naming the wrong
+        `client_id` leaves the `request_uri` usable by the client that pushed it.
+        """
         with self.lock:
             entry = self.pushed.get(uri)
             if entry is None:
-                return None, "the request_uri is unknown to this server"
+                return None, "invalid_request_uri", "the request_uri is unknown to this server"
+            if entry.request.client_id != client_id:
+                return None, "invalid_request", "client_id does not match the pushed request"
             if entry.used:
-                return None, "the request_uri was already used: push the request again (PAR)"
+                return (
+                    None,
+                    "invalid_request_uri",
+                    "the request_uri was already used: push the request again (PAR)",
+                )
             if self.context.clock.now() > entry.expires_at:
-                return None, "the request_uri expired (60 s): push the request again (PAR)"
+                return (
+                    None,
+                    "invalid_request_uri",
+                    "the request_uri expired (60 s): push the request again (PAR)",
+                )
             entry.used = True
-            return entry.request, ""
+            return entry.request, "", ""
 
     def start_interaction(self, request: AuthorizationRequest) -> str:
         """Remember a request waiting on the consent page; returns the interaction id."""
