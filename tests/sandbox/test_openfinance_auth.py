@@ -556,3 +556,17 @@ def test_a_wrong_client_id_at_authorize_does_not_use_up_the_request_uri(wire: Wi
     wrong = wire.authorize(uri, client_id="someone-else")
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_request"
     assert "code" in fragment_of(wire.authorize(uri))
+
+
+@pytest.mark.parametrize("scope", ["openid accounts", "openid resources", "credit-cards-accounts"])
+def test_data_scopes_without_a_consent_scope_are_refused_at_par(wire: Wire, scope: str) -> None:
+    kwargs: dict[str, Any] = {"scope": scope}
+    if "openid" not in scope:
+        kwargs |= {"response_type": "code", "response_mode": "jwt"}
+    body = par_error(wire, **kwargs)
+    assert body["error"] == "invalid_scope" and "consent:" in body["error_description"]
+
+
+def test_openid_alone_needs_no_consent(wire: Wire) -> None:
+    _, params, _ = wire.front_channel(None, scope="openid")
+    assert "code" in params and "id_token" in params

@@ -7,7 +7,9 @@ now and at most 60 minutes after `nbf`; no nested `request`/`request_uri`; a reg
 `redirect_uri`; `response_type` `code id_token` (fragment) or `code` with `response_mode=jwt`
 (JARM); `openid` scope with a `nonce` for `code id_token`, a `state` otherwise; PKCE with
 `code_challenge_method=S256`; at most one `consent:{consentId}` scope naming an
-AWAITING_AUTHORISATION consent of this client.
+AWAITING_AUTHORISATION consent of this client, and that scope whenever a data scope
+(`accounts`, `credit-cards-accounts`, `resources`) is asked for (OFB: data APIs take
+`openid consent:{consentId} <family>`); `openid` alone needs no consent.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from .._registry import Client
 from .._state import LEEWAY
 from ._client_auth import peek, request_object_refusal, verify_signature
 from ._consents import AWAITING
-from ._endpoints import SCOPES
+from ._endpoints import DATA_SCOPES, SCOPES
 from ._provider import AuthorizationRequest, Provider
 
 MAX_WINDOW = 3600
@@ -170,6 +172,14 @@ def _consent(provider: Provider, client: Client, scopes: tuple[str, ...]) -> str
     if len(named) > 1:
         raise Refusal(400, "invalid_scope", "only one consent:{consentId} scope per request.")
     if not named:
+        data = [s for s in scopes if s in DATA_SCOPES]
+        if data:
+            raise Refusal(
+                400,
+                "invalid_scope",
+                f"data scope(s) {' '.join(data)} need a consent: create one (POST /consents) and "
+                "add consent:{consentId} to the scope.",
+            )
         return None
     consent = provider.consents.get(named[0])
     if consent is None or consent.client_id != client.client_id:
