@@ -196,13 +196,27 @@ def test_received_pix_exist_only_in_bradescos_sandbox_window(wire: Wire, token: 
     assert later.json()["pix"] == []
 
 
+def private_keys(value: Any) -> list[str]:
+    """Keys starting with `_` anywhere in a JSON value."""
+    if isinstance(value, dict):
+        own = [k for k in value if k.startswith("_")]
+        return own + [k for v in value.values() for k in private_keys(v)]
+    if isinstance(value, list):
+        return [k for v in value for k in private_keys(v)]
+    return []
+
+
 def test_a_devolucao_answers_200_and_cannot_exceed_the_pix(wire: Wire, token: str) -> None:
     receipt = call(wire, "GET", "/v2/pix", token, params=WINDOW).json()["pix"][5]
     e2e = receipt["endToEndId"]
     refund = call(wire, "PUT", f"/v2/pix/{e2e}/devolucao/D1", token, json={"valor": "0.01"})
     assert refund.status_code == 200 and refund.json()["status"] == "EM_PROCESSAMENTO"
     assert call(wire, "GET", f"/v2/pix/{e2e}/devolucao/D1", token).json()["status"] == "DEVOLVIDO"
-    assert call(wire, "GET", f"/v2/pix/{e2e}", token).json()["devolucoes"][0]["id"] == "D1"
+    shown = call(wire, "GET", f"/v2/pix/{e2e}", token).json()
+    assert shown["devolucoes"][0]["id"] == "D1"
+    assert not private_keys(shown), "the public view has no bookkeeping fields"
+    listed = call(wire, "GET", "/v2/pix", token, params=WINDOW).json()["pix"][5]
+    assert listed == shown
     too_much = call(wire, "PUT", f"/v2/pix/{e2e}/devolucao/D2", token, json={"valor": "99999.00"})
     assert too_much.status_code == 400 and too_much.json()["type"].endswith("/PixDevolucaoInvalida")
     same_id = call(wire, "PUT", f"/v2/pix/{e2e}/devolucao/D1", token, json={"valor": "0.01"})

@@ -377,7 +377,8 @@ class PixAPI:
     def get_pix(self, request: Request) -> Reply:
         """One received Pix by endToEndId."""
         self._authorize(request, "pix.read")
-        return json_reply(200, self._receipt(request.params["e2eid"]))
+        with self.store.lock:  # a devolucao may be appended meanwhile: copy under the lock
+            return json_reply(200, _public(self._receipt(request.params["e2eid"])))
 
     def put_devolucao(self, request: Request) -> Reply:
         """Ask for a refund of (part of) a received Pix (Bradesco answers 200, not 201)."""
@@ -681,14 +682,14 @@ def _payer_matches(receipt: dict[str, Any], cpf: str | None, cnpj: str | None) -
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored record without its private bookkeeping keys (those starting with `_`)."""
-    clean: dict[str, Any] = {}
-    for key, value in record.items():
-        if key.startswith("_"):
-            continue
-        clean[key] = (
-            [_public(v) if isinstance(v, dict) else v for v in value]
-            if isinstance(value, list)
-            else value
-        )
-    return clean
+    """A copy of a stored record without its private bookkeeping keys (those starting with
+    `_`, such as a devolucao's `_cents`), at any depth: what every Pix answer shows."""
+    return {key: _public_value(value) for key, value in record.items() if not key.startswith("_")}
+
+
+def _public_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return _public(value)
+    if isinstance(value, list):
+        return [_public_value(v) for v in value]
+    return value
