@@ -372,7 +372,7 @@ class PixAPI:
             found = [r for r in self.store.receipts.values()
                      if start <= _when(r["horario"]) <= end and (not txid or r.get("txid") == txid)
                      and _payer_matches(r, cpf, cnpj)]  # fmt: skip
-        return _page(request, "PixConsultaInvalida", start, end, found, "pix")
+            return _page(request, "PixConsultaInvalida", start, end, found, "pix")  # copies, locked
 
     def get_pix(self, request: Request) -> Reply:
         """One received Pix by endToEndId."""
