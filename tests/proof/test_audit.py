@@ -307,6 +307,9 @@ def test_no_secret_of_any_kind_reaches_logs_views_or_errors(
     assert not missing, f"the flows did not exercise: {missing}"
     for kind in ("PKCE verifier", "state", "nonce"):  # sent to the sandbox, so it lists them
         assert set(kinds[kind]) & set(sb.known_secrets()), f"known_secrets() lacks every {kind}"
+    # the hooks run flows of their own (the dashboard's tokens and codes): run them before the
+    # grep list is made, so what they mint is looked for too
+    surfaces = "\n".join(hook(sb) for hook in SURFACE_HOOKS)
     secrets = grep_list(sb, kinds)
 
     records = every_logger_at_debug.records
@@ -321,7 +324,7 @@ def test_no_secret_of_any_kind_reaches_logs_views_or_errors(
     assert_no_leak(
         secrets, views(sb, sb.environment, *sb.environment.families.values()), "sandbox views"
     )
-    assert_no_leak(secrets, "\n".join(hook(sb) for hook in SURFACE_HOOKS), "widget state hooks")
+    assert_no_leak(secrets, surfaces, "widget state hooks")
     printed = capsys.readouterr()
     assert_no_leak(secrets, printed.out + printed.err, "printed output")
     for client in run.clients:
@@ -361,11 +364,21 @@ def test_every_file_holding_a_secret_is_0600(sb: Sandbox, tmp_path: Path) -> Non
         client.close()
 
 
-def test_no_temporary_key_file_outlives_the_tls_context(sb: Sandbox) -> None:
-    temp = Path(tempfile.gettempdir())
-    before = set(temp.glob("bx-mtls-*"))
+def test_no_temporary_key_file_outlives_the_tls_context(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Path] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def recording_mkdtemp(*args: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("dir", tmp_path)  # a folder of this test's own: no other run interferes
+        made.append(Path(real_mkdtemp(*args, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     sessions = [Session(sb.identity, ca_bundle=sb.ca_bundle) for _ in range(3)]
-    assert set(temp.glob("bx-mtls-*")) == before
+    assert len(made) == 3 and all(p.name.startswith("bx-mtls-") for p in made)
+    assert not any(p.exists() for p in made) and not list(tmp_path.iterdir())
     for session in sessions:
         session.close()
 
