@@ -1,26 +1,39 @@
-"""Identity.load: every format, from paths and bytes, and 25+ distinct bad inputs."""
+"""Identity.load: every format, from paths, bytes and PEM text, and every bad input we know.
+
+Each bad input asserts the same three things (`raises_clean`): the exact error class, a
+message that names the problem, and no library exception chained in.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from bradesco_explore.errors import (
+    BradescoExploreError,
     CertificateRejectedError,
     ConfigurationError,
-    IdentityError,
     IdentityFormatError,
     IdentityPasswordError,
     KeyMismatchError,
     MissingKeyError,
 )
 from bradesco_explore.identity import CertificateAuthority, Identity, make_csr, self_signed_identity
+
+from ._checks import raises_clean
+
+E = TypeVar("E", bound=BradescoExploreError)
 
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
@@ -41,12 +54,6 @@ def pfx(identity: Identity, password: bytes | None, *, with_key: bool = True) ->
     enc = serialization.BestAvailableEncryption(password) if password else NOENC
     key = identity._private_key() if with_key else None
     return pkcs12.serialize_key_and_certificates(b"client", key, identity.certificate, None, enc)
-
-
-def assert_clean(exc: BaseException) -> None:
-    """No library exception chained in: the traceback ends in our code."""
-    assert exc.__cause__ is None
-    assert exc.__suppress_context__ or exc.__context__ is None
 
 
 # ---------------------------------------------------------------------------------- good input
@@ -99,6 +106,33 @@ class TestFormats:
         )
         assert ident.has_key
 
+    def test_der_key_with_a_password_for_something_else(self, client_identity: Identity) -> None:
+        # An unencrypted DER key next to a password (meant for a .pfx): the key still loads.
+        der_key = client_identity._private_key().private_bytes(DER, PKCS8, NOENC)
+        ident = Identity.load(cert_pem(client_identity), key=der_key, password="unused")
+        assert ident.has_key and ident.ok
+
+    def test_encrypted_der_key_with_its_passphrase(self, client_identity: Identity) -> None:
+        key = encrypted_der_key(client_identity, b"frase")
+        assert Identity.load(cert_pem(client_identity), key=key, password="frase").ok
+
+    def test_ec_p256_key_and_certificate(self, ca: CertificateAuthority) -> None:
+        issued = ca.issue_client("ec-client", key=ec.generate_private_key(ec.SECP256R1()))
+        ident = Identity.load(cert_pem(issued) + key_pem(issued))
+        assert ident.key_description == "EC secp256r1"
+        assert ident.has_key and ident.ok
+
+    def test_pem_with_a_utf8_bom(self, client_identity: Identity) -> None:
+        data = b"\xef\xbb\xbf" + cert_pem(client_identity) + key_pem(client_identity)
+        assert Identity.load(data).ok
+        assert Identity.load(data.decode("utf-8")).ok  # the BOM as text: U+FEFF
+
+    def test_pem_with_crlf_line_endings(self, client_identity: Identity, tmp_path: Path) -> None:
+        data = (cert_pem(client_identity) + key_pem(client_identity)).replace(b"\n", b"\r\n")
+        (tmp_path / "windows.pem").write_bytes(data)
+        ident = Identity.load(tmp_path / "windows.pem")
+        assert ident.has_key and ident.x5t_s256 == client_identity.x5t_s256
+
     def test_certificate_alone_loads_for_inspection(self, client_identity: Identity) -> None:
         ident = Identity.load(cert_pem(client_identity))
         assert not ident.has_key
@@ -108,74 +142,70 @@ class TestFormats:
 
 
 # ----------------------------------------------------------------------------------- bad input
-def _load_error(data: bytes, **kwargs: object) -> IdentityError:
-    with pytest.raises(IdentityError) as info:
-        Identity.load(data, **kwargs)  # type: ignore[arg-type]
-    assert_clean(info.value)
-    return info.value
+def _load_error(source: object, expected: type[E], message: str, **kwargs: object) -> E:
+    """`Identity.load(source, **kwargs)` fails with exactly `expected`, saying `message`."""
+    return raises_clean(expected, message, lambda: Identity.load(source, **kwargs))  # type: ignore[arg-type]
+
+
+def _unusable(identity: Identity, expected: type[E], message: str) -> E:
+    """An identity that loads (to be inspected) but `require_usable` refuses."""
+    return raises_clean(expected, message, identity.require_usable)
+
+
+def encrypted_der_key(identity: Identity, password: bytes) -> bytes:
+    encryption = serialization.BestAvailableEncryption(password)
+    return identity._private_key().private_bytes(DER, PKCS8, encryption)
 
 
 class TestBadInput:
     def test_garbage_bytes(self) -> None:
-        err = _load_error(b"\x89PNG\r\n\x1a\n not a certificate")
-        assert type(err) is IdentityFormatError
-        assert "neither PEM" in str(err)
+        _load_error(b"\x89PNG\r\n\x1a\n not a certificate", IdentityFormatError, "neither PEM")
 
     def test_empty_file(self, tmp_path: Path) -> None:
         (tmp_path / "empty.pem").write_bytes(b"")
-        with pytest.raises(IdentityFormatError, match="empty") as info:
-            Identity.load(tmp_path / "empty.pem")
-        assert "empty.pem" in str(info.value)
+        _load_error(tmp_path / "empty.pem", IdentityFormatError, r"empty\.pem is empty")
 
     def test_whitespace_only(self) -> None:
-        err = _load_error(b"   \n\n  ")
-        assert type(err) is IdentityFormatError and "empty" in str(err)
+        _load_error(b"   \n\n  ", IdentityFormatError, "empty")
 
     def test_truncated_pem(self, client_identity: Identity) -> None:
         data = cert_pem(client_identity)
-        err = _load_error(data[: len(data) // 2])
-        assert type(err) is IdentityFormatError and "truncated" in str(err)
+        _load_error(data[: len(data) // 2], IdentityFormatError, "truncated")
 
     def test_damaged_base64_in_pem(self, client_identity: Identity) -> None:
         lines = cert_pem(client_identity).splitlines()
         lines[3] = b"!!!!" + lines[3][4:]
-        err = _load_error(b"\n".join(lines) + b"\n")
-        assert type(err) is IdentityFormatError and "does not decode" in str(err)
+        _load_error(b"\n".join(lines) + b"\n", IdentityFormatError, "does not decode")
 
     def test_pkcs12_wrong_password(self, client_identity: Identity) -> None:
-        err = _load_error(pfx(client_identity, b"right"), password="wrong")
-        assert type(err) is IdentityPasswordError and "wrong" in str(err)
+        _load_error(
+            pfx(client_identity, b"right"), IdentityPasswordError, "wrong", password="wrong"
+        )
 
     def test_pkcs12_without_password(self, client_identity: Identity) -> None:
-        err = _load_error(pfx(client_identity, b"right"))
-        assert type(err) is IdentityPasswordError and "password" in str(err)
+        _load_error(pfx(client_identity, b"right"), IdentityPasswordError, "password")
 
     def test_pkcs12_without_key(self, client_identity: Identity) -> None:
         ident = Identity.load(pfx(client_identity, b"pw", with_key=False), password="pw")
-        with pytest.raises(MissingKeyError, match="no private key"):
-            ident.require_usable()
+        _unusable(ident, MissingKeyError, "no private key")
 
     def test_truncated_pkcs12(self, client_identity: Identity) -> None:
         data = pfx(client_identity, b"pw")
-        err = _load_error(data[:200], password="pw")
-        assert type(err) is IdentityPasswordError and "damaged" in str(err)
+        _load_error(data[:200], IdentityPasswordError, "damaged", password="pw")
 
     def test_mismatched_key(self, client_identity: Identity, ca: CertificateAuthority) -> None:
         other = ca.issue_client("someone else")
         ident = Identity.load(cert_pem(client_identity), key=key_pem(other))
         assert ident.findings[0].code == "key_mismatch"
-        with pytest.raises(KeyMismatchError, match="does not belong"):
-            ident.require_usable()
+        _unusable(ident, KeyMismatchError, "does not belong")
 
     def test_encrypted_key_without_passphrase(self, client_identity: Identity) -> None:
-        err = _load_error(cert_pem(client_identity) + key_pem(client_identity, b"frase"))
-        assert type(err) is IdentityPasswordError and "encrypted" in str(err)
+        data = cert_pem(client_identity) + key_pem(client_identity, b"frase")
+        _load_error(data, IdentityPasswordError, "encrypted")
 
     def test_encrypted_key_wrong_passphrase(self, client_identity: Identity) -> None:
-        err = _load_error(
-            cert_pem(client_identity) + key_pem(client_identity, b"frase"), password="nope"
-        )
-        assert type(err) is IdentityPasswordError and "wrong" in str(err)
+        data = cert_pem(client_identity) + key_pem(client_identity, b"frase")
+        _load_error(data, IdentityPasswordError, "wrong", password="nope")
 
     def test_legacy_encrypted_rsa_key_without_passphrase(self, client_identity: Identity) -> None:
         legacy = client_identity._private_key().private_bytes(
@@ -183,75 +213,218 @@ class TestBadInput:
             serialization.PrivateFormat.TraditionalOpenSSL,
             serialization.BestAvailableEncryption(b"x"),
         )
-        err = _load_error(cert_pem(client_identity) + legacy)
-        assert type(err) is IdentityPasswordError
+        _load_error(cert_pem(client_identity) + legacy, IdentityPasswordError, "is encrypted")
+
+    def test_encrypted_der_key_wrong_passphrase(self, client_identity: Identity) -> None:
+        # DER has no armour to say "ENCRYPTED": before the fix this was "neither a certificate
+        # nor a private key (damaged or truncated?)".
+        key = encrypted_der_key(client_identity, b"frase")
+        _load_error(
+            cert_pem(client_identity), IdentityPasswordError, "passphrase .* is wrong",
+            key=key, password="nope",
+        )  # fmt: skip
+
+    def test_encrypted_der_key_without_passphrase(self, client_identity: Identity) -> None:
+        key = encrypted_der_key(client_identity, b"frase")
+        _load_error(cert_pem(client_identity), IdentityPasswordError, "is encrypted", key=key)
 
     def test_csr_instead_of_certificate_pem(self) -> None:
         _, csr = make_csr(common_name="app.example.com.br")
-        err = _load_error(csr)
-        assert type(err) is IdentityFormatError and "CSR" in str(err)
+        _load_error(csr, IdentityFormatError, "CSR")
 
     def test_csr_instead_of_certificate_der(self) -> None:
-        from cryptography import x509
-
         _, csr = make_csr(common_name="app.example.com.br")
         der = x509.load_pem_x509_csr(csr).public_bytes(DER)
-        err = _load_error(der)
-        assert type(err) is IdentityFormatError and "signing request" in str(err)
+        _load_error(der, IdentityFormatError, "signing request")
 
     def test_key_without_certificate(self, client_identity: Identity) -> None:
-        err = _load_error(key_pem(client_identity))
-        assert type(err) is IdentityFormatError and "no certificate" in str(err)
+        _load_error(key_pem(client_identity), IdentityFormatError, "no certificate")
 
     def test_missing_file(self, tmp_path: Path) -> None:
-        with pytest.raises(IdentityFormatError, match="does not exist") as info:
-            Identity.load(tmp_path / "nope.pfx")
-        assert_clean(info.value)
+        _load_error(tmp_path / "nope.pfx", IdentityFormatError, r"nope\.pfx does not exist")
 
     def test_directory_instead_of_file(self, tmp_path: Path) -> None:
-        with pytest.raises(IdentityFormatError, match="is a directory"):
-            Identity.load(tmp_path)
+        _load_error(tmp_path, IdentityFormatError, "is a directory")
+
+    @pytest.mark.timeout(20)  # before the fix, opening the FIFO waited for a writer forever
+    def test_named_pipe_instead_of_file(self, tmp_path: Path) -> None:
+        fifo = tmp_path / "client.pem"
+        os.mkfifo(fifo)
+        _load_error(fifo, IdentityFormatError, r"client\.pem is a named pipe \(FIFO\)")
 
     def test_two_keys(self, client_identity: Identity) -> None:
         combined = cert_pem(client_identity) + key_pem(client_identity)
-        with pytest.raises(IdentityFormatError, match="Both"):
-            Identity.load(combined, key=key_pem(client_identity))
+        _load_error(combined, IdentityFormatError, "Both", key=key_pem(client_identity))
+
+    def test_two_keys_in_one_file(self, client_identity: Identity) -> None:
+        data = cert_pem(client_identity) + key_pem(client_identity) * 2
+        _load_error(data, IdentityFormatError, "more than one private key")
 
     def test_key_argument_without_key(self, client_identity: Identity) -> None:
-        with pytest.raises(IdentityFormatError, match="holds no private key"):
-            Identity.load(cert_pem(client_identity), key=cert_pem(client_identity))
+        _load_error(
+            cert_pem(client_identity), IdentityFormatError, "holds no private key",
+            key=cert_pem(client_identity),
+        )  # fmt: skip
 
     def test_only_public_key_block(self, client_identity: Identity) -> None:
         public = client_identity.certificate.public_key().public_bytes(
             PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
-        err = _load_error(public)
-        assert type(err) is IdentityFormatError and "PUBLIC KEY" in str(err)
+        _load_error(public, IdentityFormatError, "PUBLIC KEY")
 
     def test_truncated_der(self, client_identity: Identity) -> None:
         der = client_identity.certificate.public_bytes(DER)
-        err = _load_error(der[:100])
-        assert type(err) is IdentityFormatError and "DER" in str(err)
+        _load_error(der[:100], IdentityFormatError, "DER")
 
     def test_unsupported_key_type(self, client_identity: Identity) -> None:
         dsa_key = dsa.generate_private_key(2048).private_bytes(PEM, PKCS8, NOENC)
-        err = _load_error(cert_pem(client_identity) + dsa_key)
-        assert type(err) is IdentityFormatError and "RSA or EC" in str(err)
+        _load_error(cert_pem(client_identity) + dsa_key, IdentityFormatError, "RSA or EC")
 
     def test_too_large(self) -> None:
-        err = _load_error(b"-----BEGIN CERTIFICATE-----\n" + b"A" * (2 << 20))
-        assert type(err) is IdentityFormatError and "too large" in str(err)
+        data = b"-----BEGIN CERTIFICATE-----\n" + b"A" * (2 << 20)
+        _load_error(data, IdentityFormatError, "too large")
 
     def test_password_of_wrong_type(self, client_identity: Identity) -> None:
-        with pytest.raises(ConfigurationError, match="password"):
-            Identity.load(pfx(client_identity, b"pw"), password=1234)  # type: ignore[arg-type]
+        # ConfigurationError itself, not a subclass: a programming mistake, not a bad file.
+        _load_error(
+            pfx(client_identity, b"pw"), ConfigurationError, "password must be str, bytes",
+            password=1234,
+        )  # fmt: skip
+
+
+class TestArguments:
+    """What a notebook user passes by mistake: the right content as the wrong type, and so on."""
+
+    @pytest.mark.parametrize(
+        ("cert", "shown"), [(12345, "int"), (None, "NoneType"), ([b"pem"], "list")]
+    )
+    def test_cert_of_wrong_type(self, cert: object, shown: str) -> None:
+        _load_error(cert, ConfigurationError, f"^cert must be a file path.* not {shown}")
+
+    def test_key_of_wrong_type(self, client_identity: Identity) -> None:
+        _load_error(
+            cert_pem(client_identity), ConfigurationError, "^key must be a file path.* not int",
+            key=12345,
+        )  # fmt: skip
+
+    def test_a_path_with_a_nul_byte(self) -> None:
+        _load_error("a\x00b", IdentityFormatError, r"cert a\\x00b contains a NUL")
+
+    def test_a_str_that_is_neither_a_path_nor_pem(self) -> None:
+        _load_error("MIIBcertificate", IdentityFormatError, "^MIIBcertificate does not exist")
+
+    def test_ca_bundle_given_as_bytes(
+        self, client_identity: Identity, ca: CertificateAuthority
+    ) -> None:
+        _load_error(
+            cert_pem(client_identity), ConfigurationError, "ca_bundle must be the path .* not bytes",
+            ca_bundle=ca.certificate_pem,
+        )  # fmt: skip
+
+    def test_pem_text_is_content_not_a_path(self, client_identity: Identity) -> None:
+        # What `key=os.environ["KEY_PEM"]` means. Before the fix the key PEM was taken for a
+        # path, and the "does not exist" message repeated the whole private key.
+        ident = Identity.load(
+            cert_pem(client_identity).decode(), key=key_pem(client_identity).decode()
+        )
+        assert ident.has_key and ident.ok
+        assert ident.source == "the text given as cert"
+
+    def test_a_key_whose_line_breaks_were_lost_is_not_repeated(
+        self, client_identity: Identity
+    ) -> None:
+        one_line = " ".join(key_pem(client_identity).decode().splitlines())
+        err = _load_error(cert_pem(client_identity), IdentityFormatError, "truncated", key=one_line)
+        self._assert_no_key_material(client_identity, str(err), str(err.source))
+
+    def test_a_path_label_is_short_and_redacted(self, client_identity: Identity) -> None:
+        # A PathLike is always a path, whatever it holds: its label is cut and redacted.
+        text = key_pem(client_identity).decode()
+        err = _load_error(
+            Path(text), IdentityFormatError, r"REDACTED.* cannot be read|does not exist"
+        )
+        assert len(str(err.source)) <= 120
+        self._assert_no_key_material(client_identity, str(err), str(err.source))
+
+    def test_a_long_missing_path_is_cut_in_the_message(self, tmp_path: Path) -> None:
+        long = str(tmp_path / ("d" * 300) / "client.pem")
+        err = _load_error(long, IdentityFormatError, "…")
+        assert len(str(err.source)) <= 120 and len(str(err)) < 200
+
+    @staticmethod
+    def _assert_no_key_material(identity: Identity, *texts: str) -> None:
+        body = "".join(key_pem(identity).decode().splitlines()[1:-1])
+        for text in texts:
+            assert "PRIVATE KEY-----" not in text
+            for at in range(0, len(body) - 16, 16):
+                assert body[at : at + 16] not in text
+
+
+class TestUnboundedInput:
+    """Input that never ends, or claims gigabytes, is refused after at most 1 MiB read.
+
+    Run in a child process whose address space is capped: before the fix these read the
+    whole input and died of MemoryError there (instead of exhausting the machine here).
+    """
+
+    @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+    def test_a_device_is_refused(self, device: str) -> None:
+        if not Path(device).exists():
+            pytest.skip(f"no {device}")
+        kind, message = _load_in_capped_process(device)
+        assert kind == "IdentityFormatError"
+        assert (
+            message
+            == f"{device} is a character device, not a regular file; give the certificate file."
+        )
+
+    def test_a_huge_sparse_file_is_refused(self, tmp_path: Path) -> None:
+        sparse = tmp_path / "huge.pem"
+        with sparse.open("wb") as handle:
+            handle.truncate(4 << 30)  # 4 GiB of holes: no disk used
+        kind, message = _load_in_capped_process(str(sparse))
+        assert kind == "IdentityFormatError" and "larger than 1 MiB" in message
+
+    def test_a_file_just_over_the_limit(self, tmp_path: Path) -> None:
+        path = tmp_path / "big.pem"
+        path.write_bytes(b"-----BEGIN CERTIFICATE-----\n" + b"A" * (1 << 20))
+        _load_error(path, IdentityFormatError, r"big\.pem is larger than 1 MiB")
+
+
+_CAPPED_LOAD = """
+import resource, sys
+from bradesco_explore.errors import BradescoExploreError
+from bradesco_explore.identity import Identity
+with open("/proc/self/status") as status:
+    size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+cap = size + (256 << 20)
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+try:
+    Identity.load(sys.argv[1])
+except BradescoExploreError as error:
+    print(type(error).__name__)
+    print(error)
+"""
+
+
+def _load_in_capped_process(path: str) -> tuple[str, str]:
+    """(error class, message) of `Identity.load(path)` in a process allowed 256 MiB more."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs Linux /proc to cap the child's memory")
+    result = subprocess.run(
+        [sys.executable, "-c", _CAPPED_LOAD, path],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    kind, _, message = result.stdout.strip().partition("\n")
+    return kind, message
 
 
 # --------------------------------------------------------------------------------- findings
 def _rejected(identity: Identity) -> CertificateRejectedError:
-    with pytest.raises(CertificateRejectedError) as info:
-        identity.require_usable()
-    return info.value
+    return raises_clean(
+        CertificateRejectedError, "cannot be used for mTLS", identity.require_usable
+    )
 
 
 class TestFindings:

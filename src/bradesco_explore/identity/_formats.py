@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ..errors import IdentityFormatError, IdentityPasswordError
+from ._source import MAX_INPUT
 
 PrivateKey = (
     rsa.RSAPrivateKey
@@ -36,7 +37,6 @@ _KEY_LABELS: Final = {
     b"ENCRYPTED PRIVATE KEY",
 }
 _CERT_LABELS: Final = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
-_MAX_INPUT: Final = 1 << 20
 
 
 @dataclass
@@ -54,7 +54,7 @@ def parse(data: bytes, *, password: bytes | None, source: str) -> Parsed:
         raise IdentityFormatError(
             f"{source} is empty: expected a certificate or key.", source=source
         )
-    if len(data) > _MAX_INPUT:
+    if len(data) > MAX_INPUT:
         raise IdentityFormatError(
             f"{source} is {len(data):,} bytes, far too large for a certificate or key (limit 1 MiB).",
             source=source,
@@ -141,39 +141,33 @@ def _add_pem_block(
                 f"{source} holds more than one private key; give one key per identity.",
                 source=source,
             )
-        result.key = _load_pem_key(
+        result.key = _load_key(
             pem,
+            der=False,
             encrypted=label == b"ENCRYPTED PRIVATE KEY" or b"ENCRYPTED" in pem,
             password=password,
             source=source,
         )
 
 
-def _load_pem_key(
-    pem: bytes, *, encrypted: bool, password: bytes | None, source: str
+def _load_key(
+    data: bytes, *, der: bool, encrypted: bool, password: bytes | None, source: str
 ) -> PrivateKey:
+    """One private key block (PEM) or file (DER); `encrypted` as its armour or ASN.1 says."""
     if encrypted and password is None:
-        raise IdentityPasswordError(
-            f"The private key in {source} is encrypted: give its passphrase (password=...).",
-            source=source,
-        )
+        raise _needs_passphrase(source)
+    load = serialization.load_der_private_key if der else serialization.load_pem_private_key
     try:
-        key = serialization.load_pem_private_key(pem, password=password if encrypted else None)
-    except TypeError:
-        raise IdentityPasswordError(
-            f"The private key in {source} is encrypted: give its passphrase (password=...).",
-            source=source,
-        ) from None
+        key = load(data, password=password if encrypted else None)
+    except TypeError:  # encrypted after all (a legacy header we did not recognise)
+        raise _needs_passphrase(source) from None
     except ValueError:
         if encrypted:
             raise IdentityPasswordError(
-                f"The passphrase for the private key in {source} is wrong.", source=source
+                f"The passphrase for the private key in {source} is wrong (or the key is damaged).",
+                source=source,
             ) from None
-        raise IdentityFormatError(
-            f"The private key block in {source} does not decode (damaged or truncated). "
-            "Export the key again.",
-            source=source,
-        ) from None
+        raise _undecodable_key(data, der=der, source=source) from None
     except Exception as exc:  # cryptography raises UnsupportedAlgorithm for exotic keys
         raise IdentityFormatError(
             f"The private key in {source} uses an unsupported algorithm ({type(exc).__name__}); "
@@ -181,6 +175,33 @@ def _load_pem_key(
             source=source,
         ) from None
     return _check_key_type(key, source)
+
+
+def _needs_passphrase(source: str) -> IdentityPasswordError:
+    return IdentityPasswordError(
+        f"The private key in {source} is encrypted: give its passphrase (password=...).",
+        source=source,
+    )
+
+
+def _undecodable_key(data: bytes, *, der: bool, source: str) -> IdentityFormatError:
+    if not der:
+        return IdentityFormatError(
+            f"The private key block in {source} does not decode (damaged or truncated). "
+            "Export the key again.",
+            source=source,
+        )
+    if _is_csr_der(data):
+        return IdentityFormatError(
+            f"{source} is a certificate signing request (CSR), not a certificate: send it to the "
+            "CA and load the certificate it issues.",
+            source=source,
+        )
+    return IdentityFormatError(
+        f"{source} is DER-encoded but is neither a certificate nor a private key (damaged or "
+        "truncated?). Export it again.",
+        source=source,
+    )
 
 
 def _check_key_type(key: object, source: str) -> PrivateKey:
@@ -256,30 +277,23 @@ def _parse_der(data: bytes, *, password: bytes | None, source: str) -> Parsed:
         return Parsed(certificates=[x509.load_der_x509_certificate(data)], format="DER")
     except ValueError:
         pass
-    try:
-        key = serialization.load_der_private_key(data, password=password)
-    except TypeError:
-        raise IdentityPasswordError(
-            f"The DER private key in {source} is encrypted: give its passphrase (password=...).",
-            source=source,
-        ) from None
-    except ValueError:
-        if _is_csr_der(data):
-            raise IdentityFormatError(
-                f"{source} is a certificate signing request (CSR), not a certificate: send it to the "
-                "CA and load the certificate it issues.",
-                source=source,
-            ) from None
-        raise IdentityFormatError(
-            f"{source} is DER-encoded but is neither a certificate nor a private key (damaged or "
-            "truncated?). Export it again.",
-            source=source,
-        ) from None
-    except Exception as exc:
-        raise IdentityFormatError(
-            f"The DER key in {source} could not be read ({type(exc).__name__}).", source=source
-        ) from None
-    return Parsed(key=_check_key_type(key, source), format="DER")
+    key = _load_key(
+        data, der=True, encrypted=_is_encrypted_pkcs8(data), password=password, source=source
+    )
+    return Parsed(key=key, format="DER")
+
+
+def _is_encrypted_pkcs8(data: bytes) -> bool:
+    """True if `data` starts like a PKCS#8 EncryptedPrivateKeyInfo: SEQUENCE { SEQUENCE { OID.
+
+    Only the encrypted form opens with an algorithm identifier: a plain PrivateKeyInfo starts
+    SEQUENCE { INTEGER, and a certificate SEQUENCE { SEQUENCE { [0] or INTEGER.
+    """
+    outer = _der_header(data, 0)
+    if outer is None or data[:1] != b"\x30" or data[outer[1] : outer[1] + 1] != b"\x30":
+        return False
+    algorithm = _der_header(data, outer[1])
+    return algorithm is not None and data[algorithm[1] : algorithm[1] + 1] == b"\x06"
 
 
 def _is_csr_der(data: bytes) -> bool:

@@ -16,7 +16,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from .._secret import Secret
 from ..errors import (
     CertificateRejectedError,
     ConfigurationError,
@@ -26,50 +25,17 @@ from ..errors import (
 )
 from ._findings import CheckInput, Finding, Severity, run_checks
 from ._formats import Parsed, PrivateKey, parse
+from ._source import Password, Source, password_bytes, read_source
 
-Source = str | os.PathLike[str] | bytes | bytearray | memoryview
-Password = str | bytes | Secret | None
-
-
-def read_source(source: Source, *, name: str | None = None) -> tuple[bytes, str]:
-    """Return the bytes of a path or bytes-like `source` and a label naming it in messages."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), name or "the uploaded data"
-    path = Path(source).expanduser()
-    label = name or str(path)
-    try:
-        return path.read_bytes(), label
-    except FileNotFoundError:
-        raise IdentityFormatError(
-            f"{label} does not exist; check the path.", source=label
-        ) from None
-    except IsADirectoryError:
-        raise IdentityFormatError(
-            f"{label} is a directory; give the certificate file inside it.", source=label
-        ) from None
-    except PermissionError:
-        raise IdentityFormatError(
-            f"{label} cannot be read (permission denied).", source=label
-        ) from None
-    except OSError as exc:
-        raise IdentityFormatError(
-            f"{label} cannot be read ({exc.strerror}).", source=label
-        ) from None
-
-
-def password_bytes(password: Password) -> bytes | None:
-    """Normalise a password argument to bytes (or None)."""
-    if password is None:
-        return None
-    if isinstance(password, Secret):
-        password = password.reveal()
-    if isinstance(password, str):
-        return password.encode()
-    if isinstance(password, bytes):
-        return password
-    raise ConfigurationError(
-        f"password must be str, bytes or Secret, not {type(password).__name__}."
-    )
+# read_source and password_bytes are re-exported for the signing-key loader (auth._credentials).
+__all__ = [
+    "Identity",
+    "Password",
+    "Source",
+    "certificate_thumbprint",
+    "password_bytes",
+    "read_source",
+]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -104,17 +70,22 @@ class Identity:
         self_signed_ok: bool = False,
         name: str | None = None,
     ) -> Identity:
-        """Load an identity from PEM (separate or combined), DER or PKCS#12, paths or bytes.
+        """Load an identity from PEM (separate or combined), DER or PKCS#12.
+
+        `cert` and `key` are each a path, the file's bytes, or its PEM text: a `str` holding
+        `-----BEGIN` or a line break is content (`key=os.environ["KEY_PEM"]`), any other `str`
+        a path. Only regular files of at most 1 MiB are read.
 
         `password` opens a PKCS#12 file or an encrypted key. `ca_bundle` adds a chain check
         against those CAs. `name` labels bytes input in messages (for example the upload's
         file name). The format is detected from the content, never from the file name.
         """
         secret = password_bytes(password)
-        data, label = read_source(cert, name=name)
+        bundle = _ca_bundle_path(ca_bundle)
+        data, label = read_source(cert, name=name, argument="cert")
         parsed = parse(data, password=secret, source=label)
         if key is not None:
-            key_data, key_label = read_source(key)
+            key_data, key_label = read_source(key, argument="key")
             _merge_key(parsed, parse(key_data, password=secret, source=key_label), key_label)
         if not parsed.certificates:
             raise IdentityFormatError(
@@ -128,7 +99,7 @@ class Identity:
             chain=tuple(chain),
             _key=parsed.key,
             source=label,
-            ca_bundle=Path(ca_bundle) if ca_bundle is not None else None,
+            ca_bundle=bundle,
             self_signed_ok=self_signed_ok,
         )
 
@@ -149,7 +120,7 @@ class Identity:
             chain=tuple(chain),
             _key=key,
             source=source,
-            ca_bundle=Path(ca_bundle) if ca_bundle is not None else None,
+            ca_bundle=_ca_bundle_path(ca_bundle),
             self_signed_ok=self_signed_ok,
         )
 
@@ -313,6 +284,18 @@ def certificate_thumbprint(certificate: x509.Certificate) -> str:
     """Base64url (no padding) SHA-256 of a certificate's DER: the RFC 8705 `x5t#S256`."""
     digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _ca_bundle_path(ca_bundle: object) -> Path | None:
+    """`ca_bundle` as a path; it names a PEM file of CA certificates, never holds one."""
+    if ca_bundle is None:
+        return None
+    if not isinstance(ca_bundle, str | os.PathLike) or not isinstance(os.fspath(ca_bundle), str):
+        raise ConfigurationError(
+            "ca_bundle must be the path of a PEM file of CA certificates, not "
+            f"{type(ca_bundle).__name__}; write the CA certificates to a file and pass its path."
+        )
+    return Path(ca_bundle)
 
 
 def _merge_key(target: Parsed, extra: Parsed, label: str) -> None:
