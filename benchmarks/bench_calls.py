@@ -109,9 +109,17 @@ def _workspace(separate: bool) -> Iterator[tuple[bx.Workspace, tuple[str, str]]]
         try:
             _wait_for(env_file, server)
             settings = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+            saved = {k: os.environ.get(k) for k in settings}
             os.environ.update(settings)  # the target "local-sandbox" reads BRADESCO_* settings
-            with bx.Workspace.open("local-sandbox") as workspace:
-                yield workspace, (settings["BRADESCO_CERT"], settings["BRADESCO_KEY"])
+            try:
+                with bx.Workspace.open("local-sandbox") as workspace:
+                    yield workspace, (settings["BRADESCO_CERT"], settings["BRADESCO_KEY"])
+            finally:  # leave no BRADESCO_* behind for the benchmarks that run next
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
         finally:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=20)

@@ -46,6 +46,11 @@ def measure(statement: str) -> dict[str, object]:
     return result
 
 
+def _median_ratio(times: list[float], baseline: list[float]) -> float:
+    """The median of per-round ratios (each round measures every contender back to back)."""
+    return statistics.median(t / b for t, b in zip(times, baseline, strict=True))
+
+
 def run(*, rounds: int = 7) -> dict[str, object]:
     """Median import milliseconds per contender, ratios to requests, and the heavy modules."""
     for statement in CONTENDERS.values():
@@ -58,9 +63,8 @@ def run(*, rounds: int = 7) -> dict[str, object]:
             times[name].append(float(sample["ms"]))  # type: ignore[arg-type]
             heavy.update(sample["heavy"])  # type: ignore[arg-type]
     result: dict[str, object] = {f"{name}_ms": statistics.median(v) for name, v in times.items()}
-    baseline = statistics.median(times["requests"])
-    result["package_vs_requests"] = statistics.median(times["bradesco_explore"]) / baseline
-    result["first_use_vs_requests"] = statistics.median(times["first_use"]) / baseline
+    result["package_vs_requests"] = _median_ratio(times["bradesco_explore"], times["requests"])
+    result["first_use_vs_requests"] = _median_ratio(times["first_use"], times["requests"])
     result["heavy_modules"] = sorted(heavy)
     result["rounds"] = rounds
     return result

@@ -52,8 +52,8 @@ def calls_rows(r: dict[str, Any]) -> list[Row]:
         f"toolkit is {speedup:.1f}x faster, {bench_calls.SPEEDUP_GOAL - speedup:.1f}x short of "
         f"the goal. The toolkit already runs within {overhead:.2f}x of a bare kept-alive "
         f"session, so the rest is the sandbox's own cost of a kept-alive call "
-        f"({r['bare_ms']:.2f} ms, server in the same process on the same {os.cpu_count()} "
-        f"cores): the naive client pays one handshake and one token more per call "
+        f"({r['bare_ms']:.2f} ms, Python's http.server with TLS on the same {os.cpu_count()} "
+        f"cores as the client): the naive client pays one handshake and one token more per call "
         f"({r['naive_ms'] - r['toolkit_ms']:.1f} ms). With two sessions per call "
         f"(`requests.post` then `requests.get`) the toolkit is {plain:.1f}x faster."
     )
