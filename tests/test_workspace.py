@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from urllib.parse import quote
+
 import pytest
 
+from bradesco_explore.apis import pix
 from bradesco_explore.errors import ConfigurationError
 from bradesco_explore.sandbox import Sandbox
 from bradesco_explore.workspace import Workspace
@@ -80,3 +84,47 @@ def test_customer_and_beneficiary_per_target(
         _ = remote.beneficiary
     monkeypatch.setenv("BRADESCO_CUSTOMER_CPF", "39053344705")
     assert remote.customer.cpf == "39053344705"
+
+
+def test_local_sandbox_switches_explain_themselves_at_other_targets() -> None:
+    with Workspace.open("local", transactions=10) as ws:
+        assert ws.local_sandbox is ws.sandbox
+        elsewhere = Workspace("bradesco-sandbox", ws.environment, ws.identity, ws.credentials)
+        with pytest.raises(ConfigurationError) as refused:
+            elsewhere.local_sandbox.reset_stats()
+    message = str(refused.value)
+    assert "uses the local sandbox's switches" in message and "counters" in message
+    assert "no equivalent at 'bradesco-sandbox'" in message
+    assert "BRADESCO_ENVIRONMENT=local" in message
+
+
+def test_pix_window_is_the_days_of_the_sandbox_data() -> None:
+    start, end = dt.datetime(2024, 10, 1, tzinfo=dt.UTC), dt.datetime(2024, 10, 4, tzinfo=dt.UTC)
+    with Workspace.open("local", transactions=10) as ws:
+        client = ws.client("pix")
+        assert ws.pix_window == (start, end)
+        assert len(pix.list_received(client, *ws.pix_window).json()["pix"]) == 24
+        assert len(pix.list_charges(client, *ws.pix_window).json()["cobs"]) == 8
+        month_before = pix.list_received(client, start - dt.timedelta(days=30), start).json()
+        assert month_before["pix"] == [], "none of the sandbox's Pix data lies outside the window"
+        bank = Workspace("bradesco-sandbox", ws.environment, ws.identity, ws.credentials)
+        live = Workspace("production", ws.environment, ws.identity, ws.credentials)
+    assert bank.pix_window == (start, end)
+    first, last = live.pix_window
+    assert last - first == dt.timedelta(days=4) and first < dt.datetime.now(dt.UTC) < last
+
+
+def test_leaked_secrets_names_the_kind_never_the_value() -> None:
+    with Workspace.open("local", transactions=10) as ws:
+        token = ws.client("pix").token(["cob.read"])
+        secret = ws.credentials.client_secret.reveal()  # type: ignore[union-attr]
+        texts = [f"Authorization: {token.authorization()}", f"client_secret={quote(secret)}"]
+        found = ws.leaked_secrets(texts)
+        assert found == ["a signed token or assertion (JWT)", "the client secret"]
+        assert not any(secret in kind or token.access_token.reveal() in kind for kind in found)
+        assert (
+            ws.leaked_secrets(
+                [repr(token), str(ws.credentials), ws.client("pix").log.to_frame().to_string()]
+            )
+            == []
+        )

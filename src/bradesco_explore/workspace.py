@@ -19,14 +19,20 @@ sandbox changes only the target string (or the `BRADESCO_ENVIRONMENT` variable):
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import html
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus
 
 from ._html import card, esc, facts_table
 from .auth import Client, Credentials, Environment
 from .config import secret_setting, setting
 from .errors import ConfigurationError
 from .identity import Identity
+from .sandbox._dataset import DEFAULT_AS_OF, Dataset
 from .sandbox._documents import BENEFICIARY, CUSTOMER, Beneficiary, Customer
 
 if TYPE_CHECKING:
@@ -34,18 +40,25 @@ if TYPE_CHECKING:
 
 _BENEFICIARY_SETTINGS = ("cnpj", "branch", "account", "negotiation", "pix_key")
 
-_BENEFICIARY_SETTINGS = ("cnpj", "branch", "account", "negotiation", "pix_key")
-
 __all__ = ["TARGETS", "Workspace"]
 
 TARGETS = ("local", "local-sandbox", "bradesco-sandbox", "production")
+
+# Targets whose Pix data sits in the window of Bradesco's sandbox (which the local one copies).
+_PIX_SANDBOX_TARGETS = ("local", "local-sandbox", "bradesco-sandbox")
+_RECENT_PIX_DAYS = 3
+_SWITCHES = (
+    "its certificate authority, counters, clock, token expiry, key rotation, refresh-token "
+    "rotation, files and secrets ledger"
+)
 
 
 @dataclass(eq=False, repr=False)
 class Workspace:
     """An environment, the identity and credentials that go with it, and its clients.
 
-    `sandbox` is the in-process `Sandbox` for the `"local"` target (None otherwise).
+    `sandbox` is the in-process `Sandbox` for the `"local"` target (None otherwise); code
+    that needs it uses `local_sandbox`, which says what to do when there is none.
     """
 
     target: str
@@ -143,6 +156,67 @@ class Workspace:
         self._opened.append(made)
         return made
 
+    # -- the local sandbox's switches ---------------------------------------------------------------
+    @property
+    def local_sandbox(self) -> Sandbox:
+        """The in-process `Sandbox` (target "local"), for the steps that use its switches.
+
+        Forging certificates, counting token requests, moving the clock, expiring tokens,
+        rotating keys and listing the secrets issued only exist in the local sandbox; at any
+        other target this raises `ConfigurationError` saying so, instead of failing on None.
+
+        >>> ws.local_sandbox.reset_stats()          # doctest: +SKIP
+        """
+        if self.sandbox is None:
+            raise ConfigurationError(
+                f"This step uses the local sandbox's switches ({_SWITCHES}); it has no "
+                f"equivalent at {self.target!r}. Run this notebook with BRADESCO_ENVIRONMENT=local "
+                "(the default), where the workspace starts its own sandbox."
+            )
+        return self.sandbox
+
+    def leaked_secrets(self, texts: Iterable[str]) -> list[str]:
+        """Which kinds of secret appear in `texts` (never the secrets themselves); [] if none.
+
+        Checked against every secret the local sandbox issued, holds or was sent (client
+        secret, tokens, codes, request URIs, assertions, private keys), raw, URL-encoded or
+        HTML-escaped. Needs the local sandbox, as `local_sandbox` does.
+
+        >>> ws.leaked_secrets(captured_log_lines)   # doctest: +SKIP
+        []
+        """
+        known = self.local_sandbox.known_secrets()
+        secret = self.credentials.client_secret
+        client_secret = secret.reveal() if secret is not None else None
+        shown = list(texts)
+        found = {
+            _secret_kind(value, client_secret)
+            for value in known
+            if any(form in text for form in _spellings(value) for text in shown)
+        }
+        return sorted(found)
+
+    # -- the data's period ---------------------------------------------------------------------------
+    @property
+    def pix_window(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period (UTC, whole days) whose Pix charges and received Pix the target has.
+
+        For the sandboxes - the local one and Bradesco's, whose window the local one copies -
+        the days of the received Pix in its synthetic data (2 and 3 October 2024) and the day
+        before, when the charges they paid may have been created; elsewhere today and the three
+        days before.
+
+        >>> pix.list_charges(client, *ws.pix_window)   # doctest: +SKIP
+        """
+        if self.target in _PIX_SANDBOX_TARGETS:
+            as_of = self.sandbox.as_of if self.sandbox is not None else DEFAULT_AS_OF
+            first, last = _pix_data_days(as_of)
+            first -= dt.timedelta(days=1)
+        else:
+            last = dt.datetime.now(dt.UTC).date()
+            first = last - dt.timedelta(days=_RECENT_PIX_DAYS)
+        return _midnight(first), _midnight(last + dt.timedelta(days=1))
+
     # -- the people in the data ---------------------------------------------------------------------
     @property
     def customer(self) -> Customer:
@@ -214,6 +288,36 @@ class Workspace:
             ("client id", self.credentials.client_id),
         ])  # fmt: skip
         return card(f"Workspace: {esc(self.target)}", facts)
+
+
+@lru_cache(maxsize=4)
+def _pix_data_days(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last UTC day of the received Pix in the sandbox's data."""
+    moments = [receipt["horario"] for receipt in Dataset(as_of=as_of).pix_receipts]
+    days = sorted(dt.date.fromisoformat(moment[:10]) for moment in moments)
+    return days[0], days[-1]
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def _spellings(value: str) -> set[str]:
+    """`value` as an output can show it: raw, URL-encoded, HTML-escaped."""
+    return {value, quote(value, safe=""), quote_plus(value), html.escape(value)}
+
+
+def _secret_kind(value: str, client_secret: str | None) -> str:
+    """What a sandbox secret is, told from its shape (the value itself is never returned)."""
+    if value == client_secret:
+        return "the client secret"
+    if "PRIVATE KEY-----" in value:
+        return "a private key"
+    if value.startswith("urn:ietf:params:oauth:request_uri:"):
+        return "a pushed request URI"
+    if value.startswith("eyJ") and value.count(".") in (2, 4):
+        return "a signed token or assertion (JWT)"
+    return "a token, code or verifier"
 
 
 def _identity_from_settings(*, required: bool) -> Identity | None:

@@ -1,4 +1,5 @@
-"""`bradesco-explore lab` (the README's main command): sandbox + JupyterLab, and a clean stop."""
+"""`bradesco-explore lab` (the README's main command): sandbox + JupyterLab, a clean stop, and
+kernels that still open their own sandbox (lab exports how to reach its sandbox, not a target)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
+import pytest
 import requests
+from nbclient import NotebookClient
+
+from bradesco_explore.cli._lab import kernel_environment
+from bradesco_explore.sandbox import Sandbox
 
 
 def free_port() -> int:
@@ -45,3 +53,70 @@ def test_lab_serves_the_notebooks_and_cleans_up_on_sigterm(tmp_path: Path) -> No
         code = lab.wait(timeout=60)
     assert code in (0, 130, -signal.SIGTERM)
     assert not folder.exists(), "the sandbox's keys are gone once lab stops"
+
+
+# -- what the kernels inherit ---------------------------------------------------------------------
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+CHECK_TARGET = """\
+assert ws.target == "local" and ws.local_sandbox.running, ws.target
+ws.close()
+"""
+ATTACH = """\
+import bradesco_explore as bx
+from bradesco_explore.errors import ConfigurationError
+
+attached = bx.Workspace.open("local-sandbox")
+assert attached.client("pix").token(["cob.read"]).cnf == attached.identity.x5t_s256
+try:
+    attached.local_sandbox
+except ConfigurationError as error:
+    assert "no equivalent at 'local-sandbox'" in str(error)
+else:
+    raise AssertionError("local-sandbox has no in-process switches")
+attached.close()
+"""
+
+
+def run_in_kernel(notebook: nbformat.NotebookNode, env: dict[str, str]) -> None:
+    """Execute `notebook` in `notebooks/` in a fresh kernel with `env` (raises on an error)."""
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})  # fmt: skip
+    client.execute(env=env)
+
+
+@pytest.fixture(scope="module")
+def lab_kernel_env() -> Iterator[dict[str, str]]:
+    """The variables `lab` gives JupyterLab (so its kernels), from a shell with no BRADESCO_*."""
+    shell = {k: v for k, v in os.environ.items() if not k.startswith("BRADESCO_")}
+    with Sandbox(transactions=50) as sandbox:
+        yield kernel_environment(sandbox, shell)
+
+
+def test_lab_exports_how_to_reach_its_sandbox_but_not_a_target(
+    lab_kernel_env: dict[str, str],
+) -> None:
+    assert "BRADESCO_ENVIRONMENT" not in lab_kernel_env
+    assert lab_kernel_env["BRADESCO_PIX_URL"].startswith("https://127.0.0.1:")
+    assert {"BRADESCO_CERT", "BRADESCO_CLIENT_ID", "BRADESCO_CA_BUNDLE"} <= set(lab_kernel_env)
+
+
+def test_every_notebook_config_cell_opens_the_in_kernel_sandbox_under_lab(
+    lab_kernel_env: dict[str, str],
+) -> None:
+    """The first code cell of each notebook, then a check, all in one kernel as `lab` starts it;
+    last, the dashboard's way of attaching to lab's own sandbox still works there."""
+    cells = []
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        config = next(c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        cells += [nbformat.v4.new_code_cell(config.source), nbformat.v4.new_code_cell(CHECK_TARGET)]
+    assert len(cells) >= 20
+    run_in_kernel(
+        nbformat.v4.new_notebook(cells=[*cells, nbformat.v4.new_code_cell(ATTACH)]), lab_kernel_env
+    )
+
+
+@pytest.mark.parametrize("name", ["03_client_credentials_and_token_cache", "10_security_pitfalls"])
+def test_a_notebook_using_the_sandbox_switches_runs_under_lab(
+    name: str, lab_kernel_env: dict[str, str]
+) -> None:
+    run_in_kernel(nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4), lab_kernel_env)

@@ -1,10 +1,14 @@
 """`bradesco-explore lab`: the local sandbox plus JupyterLab on the walkthrough notebooks.
 
 The sandbox runs in this process for as long as JupyterLab does; its settings are exported to
-the JupyterLab process as `BRADESCO_*` variables (and written to the sandbox's 0600 `.env`), so
-the CLI, a terminal in Lab, or `Credentials.from_env()` in a notebook can reach it. Each
-walkthrough notebook also starts its own in-kernel sandbox, so every notebook re-runs the same
-way whether or not `lab` started it.
+the JupyterLab process (and so to every kernel and terminal) as `BRADESCO_*` variables, and
+written to the sandbox's 0600 `.env`, so `Workspace.open("local-sandbox")`,
+`bx.explore(target="local-sandbox")` or `bradesco-explore token --env local-sandbox` attach to it.
+
+The target itself (`BRADESCO_ENVIRONMENT`) is *not* exported: a kernel's default target stays
+"local", so each walkthrough notebook starts its own in-kernel sandbox, whose switches (forged
+certificates, counters, clock, key rotation) the notebooks use, and re-runs the same way
+whether or not `lab` started it.
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from ..sandbox import Sandbox
+
+# Exported by the sandbox for clients that attach to it, but a kernel must keep its own default.
+_NOT_EXPORTED = ("BRADESCO_ENVIRONMENT",)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +56,13 @@ def notebooks_folder(given: str | None) -> Path:
         return folder
     default = Path("notebooks")
     return default if default.is_dir() else Path()
+
+
+def kernel_environment(sandbox: Sandbox, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The variables JupyterLab, its kernels and terminals get: `base` (default: this
+    process's) plus `sandbox`'s settings, except the target, so notebooks still open "local"."""
+    exported = {k: v for k, v in sandbox.env_variables().items() if k not in _NOT_EXPORTED}
+    return dict(os.environ if base is None else base) | exported
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +95,11 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"local sandbox running at {sandbox.mtls_url} (target 'local-sandbox'; settings in {env_file})"
         )
-        return _run(command, dict(os.environ) | sandbox.env_variables())
+        print(
+            "notebooks start their own sandbox; Workspace.open('local-sandbox') attaches to this one",
+            flush=True,
+        )
+        return _run(command, kernel_environment(sandbox))
 
 
 def _run(command: list[str], env: dict[str, str]) -> int:
