@@ -29,16 +29,34 @@ from bradesco_explore.errors import (
     KeyMismatchError,
     MissingKeyError,
 )
-from bradesco_explore.identity import CertificateAuthority, Identity, make_csr, self_signed_identity
+from bradesco_explore.identity import (
+    CertificateAuthority,
+    Identity,
+    OpenFinanceSubject,
+    make_csr,
+    self_signed_identity,
+)
 
+from . import _certs as certs
 from ._checks import raises_clean
 
 E = TypeVar("E", bound=BradescoExploreError)
 
+OF_SUBJECT = OpenFinanceSubject(
+    organisation_id="org-1", software_id="software-1", cnpj="12.345.678/0001-95",
+    organisation_name="Analytics, Ltda", state="SP", locality="Osasco",
+)  # fmt: skip
+PRINTABLE, UTF8 = 0x13, 0x0C
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
 PKCS8 = serialization.PrivateFormat.PKCS8
 NOENC = serialization.NoEncryption()
+
+
+def hex_der(tag: int, text: str) -> str:
+    """`#` and the short-form DER of a directory string, as RFC 4514 writes it."""
+    data = text.encode()
+    return f"#{tag:02x}{len(data):02x}{data.hex()}"
 
 
 def cert_pem(identity: Identity) -> bytes:
@@ -523,6 +541,30 @@ class TestFactsAndDisplay:
         )
         assert client_identity.key_description == "RSA 2048"
         assert 360 <= client_identity.days_to_expiry <= 366
+
+    def test_open_finance_subject_is_rfc4514_with_hex_values(
+        self, ca: CertificateAuthority
+    ) -> None:
+        # RFC 4514 §2.4: a type written as a dotted OID takes `#` and the value's DER. Before
+        # the fix Identity.subject showed `2.5.4.97=OFBBR-...,1.3.6.1.4.1.311.60.2.1.3=BR`.
+        ident = ca.issue_client("tpp.example.com.br", open_finance=OF_SUBJECT)
+        expected = ",".join([
+            "UID=software-1",
+            f"2.5.4.97={hex_der(UTF8, 'OFBBR-org-1')}",
+            f"1.3.6.1.4.1.311.60.2.1.3={hex_der(PRINTABLE, 'BR')}",
+            f"2.5.4.15={hex_der(UTF8, 'Private Organization')}",
+            f"2.5.4.5={hex_der(PRINTABLE, '12345678000195')}",
+            "CN=tpp.example.com.br", "O=Analytics\\, Ltda", "L=Osasco", "ST=SP", "C=BR",
+        ])  # fmt: skip
+        assert ident.subject == expected
+        assert ident.summary()["subject"] == expected
+
+    def test_issuer_uses_the_same_rfc4514_text(self) -> None:
+        key = certs.ec_key()
+        of_name = x509.Name(OF_SUBJECT.attributes("ca.example"))
+        ident = Identity.from_objects(certs.certificate(of_name, key, ca=True), key)
+        assert ident.issuer == ident.subject
+        assert ident.issuer.startswith(f"UID=software-1,2.5.4.97={hex_der(UTF8, 'OFBBR-org-1')},")
 
     def test_reprs_hold_no_key_material(self, client_identity: Identity) -> None:
         pem = key_pem(client_identity).decode()

@@ -38,8 +38,6 @@ from typing import Any, TypeGuard
 
 import jwt
 import requests
-from cryptography import x509
-from cryptography.x509.oid import NameOID
 
 from .._files import write_file
 from .._html import card, facts_table
@@ -68,11 +66,6 @@ _SECRET_FIELDS = frozenset({"registration_access_token", "client_secret", "softw
 _NOT_IN_UPDATES = frozenset(  # RFC 7592 §2.2: the server's own fields are never sent back
     {"registration_access_token", "registration_client_uri", "client_secret_expires_at",
      "client_id_issued_at", "client_secret", "software_statement"}
-)  # fmt: skip
-_RFC4514_NAMES = frozenset(
-    {NameOID.COMMON_NAME, NameOID.LOCALITY_NAME, NameOID.STATE_OR_PROVINCE_NAME,
-     NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.COUNTRY_NAME,
-     NameOID.STREET_ADDRESS, NameOID.DOMAIN_COMPONENT, NameOID.USER_ID}
 )  # fmt: skip
 _WWW_AUTHENTICATE_ERROR = re.compile(r'error\s*=\s*"?([A-Za-z_]+)"?')
 _HINTS = {
@@ -197,7 +190,7 @@ def _request_body(
     if auth_method == "private_key_jwt":
         body["token_endpoint_auth_signing_alg"] = "PS256"  # noqa: S105 - an algorithm name
     if subject_dn is None and auth_method == "tls_client_auth":
-        subject_dn = _subject_dn(identity.certificate)
+        subject_dn = identity.subject  # RFC 4514, `OID=#hex` for the Open Finance attributes
     if subject_dn is not None:
         body["tls_client_auth_subject_dn"] = subject_dn
     if scopes is not None:
@@ -234,42 +227,6 @@ def _default_grants(response_types: Sequence[str]) -> list[str]:
     front_channel = any({"id_token", "token"} & set(t.split()) for t in response_types)
     implicit = ["implicit"] if front_channel else []
     return ["authorization_code", *implicit, "refresh_token", "client_credentials"]
-
-
-def _subject_dn(certificate: x509.Certificate) -> str:
-    """The certificate subject as RFC 4514 text, the way Open Finance Brasil registers it.
-
-    Attribute types with an RFC 4514 short name (CN, L, ST, O, OU, C, STREET, DC, UID) are
-    written by name; every other one (serialNumber, businessCategory, jurisdiction country,
-    organizationIdentifier) as `dotted.oid=#hex` of the value's DER, as RFC 4514 §2.4 says.
-    """
-    rdns = reversed(list(certificate.subject.rdns))
-    return ",".join("+".join(_attribute_text(a) for a in rdn) for rdn in rdns)
-
-
-def _attribute_text(attribute: x509.NameAttribute[Any]) -> str:
-    if attribute.oid in _RFC4514_NAMES:
-        return attribute.rfc4514_string()
-    return f"{attribute.oid.dotted_string}=#{_value_der(attribute).hex()}"
-
-
-def _value_der(attribute: x509.NameAttribute[Any]) -> bytes:
-    """DER of the attribute's value, string type included, as the certificate encodes it."""
-    name = x509.Name([x509.RelativeDistinguishedName([attribute])]).public_bytes()
-    rdn_set, _ = _tlv(name)  # Name ::= SEQUENCE OF RelativeDistinguishedName
-    type_and_value, _ = _tlv(rdn_set)  # RDN ::= SET OF AttributeTypeAndValue
-    oid_and_value, _ = _tlv(type_and_value)  # SEQUENCE { type OID, value ANY }
-    _, value = _tlv(oid_and_value)
-    return value
-
-
-def _tlv(data: bytes) -> tuple[bytes, bytes]:
-    """(contents of the first DER element, the bytes after it)."""
-    length, offset = data[1], 2
-    if length & 0x80:
-        count = length & 0x7F
-        length, offset = int.from_bytes(data[2 : 2 + count], "big"), 2 + count
-    return data[offset : offset + length], data[offset + length :]
 
 
 # -- the server and its answers ----------------------------------------------------------------------

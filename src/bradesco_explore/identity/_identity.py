@@ -25,6 +25,7 @@ from ..errors import (
 )
 from ._findings import CheckInput, Finding, Severity, run_checks
 from ._formats import Parsed, PrivateKey, parse
+from ._names import distinguished_name
 from ._source import Password, Source, password_bytes, read_source
 
 # read_source and password_bytes are re-exported for the signing-key loader (auth._credentials).
@@ -174,13 +175,14 @@ class Identity:
 
     @property
     def subject(self) -> str:
-        """The subject distinguished name, RFC 4514."""
-        return self.certificate.subject.rfc4514_string()
+        """The subject distinguished name as RFC 4514 text (`OID=#hex` for the Open Finance
+        attributes), exactly what `tls_client_auth_subject_dn` registers."""
+        return distinguished_name(self.certificate.subject)
 
     @property
     def issuer(self) -> str:
-        """The issuer distinguished name, RFC 4514."""
-        return self.certificate.issuer.rfc4514_string()
+        """The issuer distinguished name as RFC 4514 text (see `subject`)."""
+        return distinguished_name(self.certificate.issuer)
 
     @property
     def serial_number(self) -> str:
