@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -31,11 +32,14 @@ from bradesco_explore.errors import (
 )
 from bradesco_explore.identity import (
     CertificateAuthority,
+    Finding,
     Identity,
     OpenFinanceSubject,
+    Severity,
     make_csr,
     self_signed_identity,
 )
+from bradesco_explore.identity._formats import PrivateKey
 
 from . import _certs as certs
 from ._checks import raises_clean
@@ -521,6 +525,118 @@ class TestFindings:
         assert rsa.generate_private_key(65537, 2048).key_size == 2048
         with pytest.raises(ConfigurationError, match="key size"):
             make_csr(common_name="x", key_size=1024)
+
+
+class TestChain:
+    """Every issuer on the path to the bundle must be a CA, allowed to sign, and valid now.
+
+    Before the fix only signatures were followed: a leaf signed by another leaf, or issued
+    by an expired CA, gave no finding at all.
+    """
+
+    @staticmethod
+    def _chain_finding(
+        leaf: x509.Certificate,
+        key: PrivateKey,
+        bundle: list[x509.Certificate],
+        tmp_path: Path,
+        chain: Sequence[x509.Certificate] = (),
+    ) -> Finding | None:
+        path = tmp_path / "bundle.pem"
+        path.write_bytes(b"".join(c.public_bytes(PEM) for c in bundle))
+        ident = Identity.from_objects(leaf, key, chain=chain, ca_bundle=path)
+        found = [f for f in ident.findings if f.code.startswith("chain")]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+    def test_a_leaf_issued_by_an_expired_ca(self, tmp_path: Path) -> None:
+        root_key, leaf_key = certs.ec_key(), certs.ec_key()
+        root = certs.certificate(
+            certs.name("Old Root"), root_key, ca=True, cert_sign=True,
+            not_before=certs.NOW - 400 * certs.DAY, not_after=certs.NOW - certs.DAY,
+        )  # fmt: skip
+        leaf = certs.certificate(
+            certs.name("client"), leaf_key, issuer=root.subject, issuer_key=root_key
+        )
+        finding = self._chain_finding(leaf, leaf_key, [root], tmp_path)
+        assert finding is not None and finding.code == "chain_invalid"
+        assert finding.severity is Severity.ERROR
+        assert (
+            f"CN=Old Root, which expired on {root.not_valid_after_utc:%Y-%m-%d}" in finding.message
+        )
+
+    def test_a_leaf_signed_by_another_leaf(
+        self, client_identity: Identity, ca_bundle: Path, tmp_path: Path
+    ) -> None:
+        key = certs.ec_key()
+        forged = certs.certificate(
+            certs.name("mallory"), key,
+            issuer=client_identity.certificate.subject, issuer_key=client_identity._private_key(),
+        )  # fmt: skip
+        ident = Identity.from_objects(
+            forged, key, chain=[client_identity.certificate], ca_bundle=ca_bundle
+        )
+        finding = ident.findings[0]
+        assert finding.code == "chain_invalid"
+        assert f"{client_identity.subject}, which is not a CA certificate" in finding.message
+        assert not ident.ok
+
+    @pytest.mark.parametrize(
+        ("ca", "cert_sign", "not_after", "reason"),
+        [
+            (None, None, certs.NOW + 30 * certs.DAY, "which is not a CA certificate"),
+            (True, False, certs.NOW + 30 * certs.DAY, "whose key usage does not allow signing"),
+            (True, True, certs.NOW - certs.DAY, "which expired on"),
+        ],
+        ids=["no basicConstraints", "keyUsage without keyCertSign", "expired"],
+    )
+    def test_an_intermediate_that_may_not_issue(
+        self,
+        tmp_path: Path,
+        ca: bool | None,
+        cert_sign: bool | None,
+        not_after: dt.datetime,
+        reason: str,
+    ) -> None:
+        root_key, middle_key, leaf_key = certs.ec_key(), certs.ec_key(), certs.ec_key()
+        root = certs.certificate(certs.name("Root"), root_key, ca=True, cert_sign=True)
+        middle = certs.certificate(
+            certs.name("Middle"), middle_key, issuer=root.subject, issuer_key=root_key,
+            ca=ca, cert_sign=cert_sign, not_before=certs.NOW - 60 * certs.DAY, not_after=not_after,
+        )  # fmt: skip
+        leaf = certs.certificate(
+            certs.name("client"), leaf_key, issuer=middle.subject, issuer_key=middle_key
+        )
+        finding = self._chain_finding(leaf, leaf_key, [root], tmp_path, chain=[middle])
+        assert finding is not None and finding.code == "chain_invalid"
+        assert f"CN=Middle, {reason}" in finding.message
+
+    def test_a_valid_intermediate(self, tmp_path: Path) -> None:
+        root_key, middle_key, leaf_key = certs.ec_key(), certs.ec_key(), certs.ec_key()
+        root = certs.certificate(certs.name("Root"), root_key, ca=True, cert_sign=True)
+        middle = certs.certificate(
+            certs.name("Middle"), middle_key, issuer=root.subject, issuer_key=root_key,
+            ca=True, cert_sign=True,
+        )  # fmt: skip
+        leaf = certs.certificate(
+            certs.name("client"), leaf_key, issuer=middle.subject, issuer_key=middle_key
+        )
+        assert self._chain_finding(leaf, leaf_key, [root], tmp_path, chain=[middle]) is None
+        assert self._chain_finding(leaf, leaf_key, [root], tmp_path)  # no intermediate given
+
+    def test_an_expired_and_a_renewed_copy_of_the_same_ca(self, tmp_path: Path) -> None:
+        # A CA renewed with the same key: the bundle often holds both; the valid one counts.
+        root_key, leaf_key = certs.ec_key(), certs.ec_key()
+        expired = certs.certificate(
+            certs.name("Root"), root_key, ca=True, cert_sign=True,
+            not_before=certs.NOW - 400 * certs.DAY, not_after=certs.NOW - certs.DAY,
+        )  # fmt: skip
+        renewed = certs.certificate(certs.name("Root"), root_key, ca=True, cert_sign=True)
+        leaf = certs.certificate(
+            certs.name("client"), leaf_key, issuer=renewed.subject, issuer_key=root_key
+        )
+        assert self._chain_finding(leaf, leaf_key, [expired, renewed], tmp_path) is None
+        assert self._chain_finding(leaf, leaf_key, [expired], tmp_path) is not None
 
 
 class TestFactsAndDisplay:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +13,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ._formats import PrivateKey
+from ._names import distinguished_name
+from ._source import label
 
 EXPIRY_WARNING_DAYS = 30
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
+_MAX_CHAIN_DEPTH = 8
 
 
 class Severity(enum.IntEnum):
@@ -196,6 +199,7 @@ def _self_signed(item: CheckInput) -> list[Finding]:
 def _chain(item: CheckInput) -> list[Finding]:
     if item.ca_bundle is None:
         return []
+    bundle = label(str(item.ca_bundle))
     try:
         anchors = x509.load_pem_x509_certificates(item.ca_bundle.read_bytes())
     except (OSError, ValueError):
@@ -203,43 +207,104 @@ def _chain(item: CheckInput) -> list[Finding]:
             Finding(
                 Severity.ERROR,
                 "ca_bundle_unreadable",
-                f"The CA bundle {item.ca_bundle} could not be read as PEM certificates.",
+                f"The CA bundle {bundle} could not be read as PEM certificates.",
             )
         ]
-    if _chains_to(item.certificate, list(item.chain), anchors):
+    problems: list[str] = []
+    if _path_found(item.certificate, list(item.chain), anchors, item.now, problems):
         return []
+    if problems:
+        return [
+            Finding(
+                Severity.ERROR,
+                "chain_invalid",
+                f"The certificate reaches a CA in {item.ca_bundle.name} only through "
+                f"{problems[0]}; a TLS server refuses such a chain. Use the issuer's current "
+                "CA bundle and intermediate certificates, or get a certificate issued by a CA.",
+            )
+        ]
     return [
         Finding(
             Severity.ERROR,
             "chain_untrusted",
-            f"The certificate (issuer {item.certificate.issuer.rfc4514_string()}) does not "
+            f"The certificate (issuer {distinguished_name(item.certificate.issuer)}) does not "
             f"chain to any CA in {item.ca_bundle.name}. Use the CA bundle of the issuer, or "
             "include the intermediate certificates.",
         )
     ]
 
 
-def _chains_to(
-    cert: x509.Certificate, pool: list[x509.Certificate], anchors: list[x509.Certificate]
+def _path_found(
+    cert: x509.Certificate,
+    pool: list[x509.Certificate],
+    anchors: list[x509.Certificate],
+    now: dt.datetime,
+    problems: list[str],
+    depth: int = _MAX_CHAIN_DEPTH,
 ) -> bool:
-    """Follow issuer signatures from `cert` through `pool` until an anchor signs it (depth <= 8)."""
-    current = cert
-    for _ in range(8):
-        for anchor in anchors:
-            if _signed_by(current, anchor):
-                return True
-        parent = next((c for c in pool if c is not current and _signed_by(current, c)), None)
-        if parent is None:
-            return False
-        current = parent
+    """True if issuers that are CAs valid at `now` lead from `cert` to an anchor.
+
+    Every path is tried (a bundle may hold an expired and a renewed copy of the same CA);
+    issuers that may not issue are skipped and described in `problems`.
+    """
+    if depth == 0:
+        return False
+    for issuer, is_anchor in _issuers(cert, pool, anchors):
+        problem = _issuer_problem(issuer, now)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        rest = [c for c in pool if c is not issuer]
+        if is_anchor or _path_found(issuer, rest, anchors, now, problems, depth - 1):
+            return True
     return False
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    if cert.issuer != issuer.subject:
-        return False
+def _issuers(
+    cert: x509.Certificate, pool: list[x509.Certificate], anchors: list[x509.Certificate]
+) -> Iterator[tuple[x509.Certificate, bool]]:
+    """Every certificate whose key signed `cert`: anchors first (True), then the chain given."""
+    yield from ((anchor, True) for anchor in anchors if _signed_by(cert, anchor))
+    yield from ((c, False) for c in pool if c is not cert and _signed_by(cert, c))
+
+
+def _issuer_problem(issuer: x509.Certificate, now: dt.datetime) -> str | None:
+    """Why `issuer` may not have issued a certificate valid now (RFC 5280 §6.1.4), or None."""
+    problem = _not_a_ca(issuer) or _not_valid_at(issuer, now)
+    return f"{distinguished_name(issuer.subject)}, {problem}" if problem else None
+
+
+def _not_a_ca(issuer: x509.Certificate) -> str | None:
     try:
+        constraints = issuer.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        constraints = None
+    except ValueError:
+        return "whose extensions do not decode"
+    if constraints is None or not constraints.ca:
+        return "which is not a CA certificate (basicConstraints has no CA:TRUE)"
+    try:
+        usage = issuer.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    if not usage.key_cert_sign:
+        return "whose key usage does not allow signing certificates (no keyCertSign)"
+    return None
+
+
+def _not_valid_at(issuer: x509.Certificate, now: dt.datetime) -> str | None:
+    if now > issuer.not_valid_after_utc:
+        return f"which expired on {issuer.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+    if now < issuer.not_valid_before_utc:
+        return f"which is not valid before {issuer.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        if cert.issuer != issuer.subject:
+            return False
         cert.verify_directly_issued_by(issuer)
-    except Exception:
+    except Exception:  # a bundle certificate that does not decode signs nothing
         return False
     return True
