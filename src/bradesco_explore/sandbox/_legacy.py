@@ -49,7 +49,16 @@ from ._boletos import (
     title_fields,
 )
 from ._context import SandboxContext, form_of, require_grant
-from ._refusal import Refusal, Violation, fault_as, guarded, legacy_error, legacy_token_error
+from ._refusal import (
+    GENERIC_FAULT_CODES,
+    OAUTH_FAULT_CODES,
+    Refusal,
+    Violation,
+    fault_as,
+    guarded,
+    legacy_error,
+    legacy_token_error,
+)
 from ._registry import Client, invalid_client, require_registered_certificate
 from ._server import Handler, Reply, Request, Router, json_reply
 from ._state import LEEWAY
@@ -82,8 +91,13 @@ def register(router: Router, context: SandboxContext, book: BoletoBook) -> None:
 
 
 def render_fault(request: Request, reply: Reply) -> Reply:
-    """Injected faults on Gen1 paths, in the Gen1 envelope."""
-    return fault_as(legacy_error, request, reply)
+    """Server-made answers on Gen1 business paths (404, 405, 500, faults), in the Gen1 envelope."""
+    return fault_as(legacy_error, GENERIC_FAULT_CODES, request, reply)
+
+
+def render_token_fault(request: Request, reply: Reply) -> Reply:
+    """Server-made answers on the Gen1 token paths: `{"code": <status>, "message"}`."""
+    return fault_as(legacy_token_error, OAUTH_FAULT_CODES, request, reply)
 
 
 def standard_to_url_b64(segment: str) -> str:

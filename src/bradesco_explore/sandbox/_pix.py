@@ -39,7 +39,16 @@ from ._context import (
 from ._documents import is_valid_cnpj, is_valid_cpf
 from ._money import parse_pix_value
 from ._pix_store import PixStore, iso, placeholder_png
-from ._refusal import Refusal, Violation, fault_as, guarded, oauth_error, pix_problem
+from ._refusal import (
+    GENERIC_FAULT_CODES,
+    FaultCodes,
+    Refusal,
+    Violation,
+    fault_as,
+    guarded,
+    oauth_error,
+    pix_problem,
+)
 from ._server import Handler, Reply, Request, Router, json_reply
 from ._tokens import AccessToken, require_scope
 
@@ -70,6 +79,21 @@ _TITLES = {
     "WebhookOperacaoInvalida": "Webhook inválido.",
     "WebhookNaoEncontrado": "Webhook não encontrado.",
     "AcessoNegado": "Acesso Negado",
+    # the general errors of Bacen's catalogue ("Gerais": any endpoint may answer them)
+    "RequisicaoInvalida": "Requisição Inválida",
+    "NaoEncontrado": "Não Encontrado",
+    "ErroInternoDoServidor": "Erro Interno do Servidor",
+    "ServicoIndisponivel": "Serviço Indisponível",
+}
+# Answers the server makes itself. Bacen's catalogue names 404, 500 and 503 (and 400, which a
+# wrong method gets here); it has no 429 or 529, which keep the sandbox's generic names.
+PIX_FAULT_CODES: FaultCodes = {
+    404: ("NaoEncontrado", _TITLES["NaoEncontrado"]),
+    405: ("RequisicaoInvalida", _TITLES["RequisicaoInvalida"]),
+    429: GENERIC_FAULT_CODES[429],
+    500: ("ErroInternoDoServidor", _TITLES["ErroInternoDoServidor"]),
+    503: ("ServicoIndisponivel", _TITLES["ServicoIndisponivel"]),
+    529: GENERIC_FAULT_CODES[529],
 }
 
 
@@ -88,8 +112,8 @@ def register(router: Router, context: SandboxContext) -> None:
 
 
 def render_fault(request: Request, reply: Reply) -> Reply:
-    """Injected faults on Pix paths, as problem details."""
-    return fault_as(pix_problem, request, reply)
+    """Server-made answers on Pix paths (404, 405, 500, faults), as Bacen problem details."""
+    return fault_as(pix_problem, PIX_FAULT_CODES, request, reply)
 
 
 class PixAPI:

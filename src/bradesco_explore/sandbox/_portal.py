@@ -56,6 +56,7 @@ from ._context import SandboxContext, authenticate_with_secret, form_of, require
 from ._money import pt_br
 from ._pix_store import LOCATION_HOST, placeholder_png
 from ._refusal import (
+    GENERIC_FAULT_CODES,
     Refusal,
     Renderer,
     Violation,
@@ -83,8 +84,8 @@ def register(router: Router, context: SandboxContext, book: BoletoBook) -> None:
 
 
 def render_fault(request: Request, reply: Reply) -> Reply:
-    """Injected faults on portal paths, in the portal envelope."""
-    return fault_as(portal_error, request, reply)
+    """Server-made answers on portal paths (404, 405, 500, faults), in the portal envelope."""
+    return fault_as(portal_error, GENERIC_FAULT_CODES, request, reply)
 
 
 class PortalAPI:

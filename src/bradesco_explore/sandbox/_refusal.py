@@ -11,6 +11,13 @@ Handlers raise `Refusal`; the route's renderer turns it into that family's body:
 | Portal list endpoints | `portal_list_error` | `{"codigo", "parametro", "mensagem"}` |
 | Legacy (Gen1) business | `legacy_error` | `{"codigo", "mensagem", "errosValidacao": [{"campo", "mensagem"}]}` |
 | Legacy (Gen1) token | `legacy_token_error` | `{"code", "message"}` |
+
+Answers the server makes itself (an unknown path 404, a wrong method 405, a handler crash
+500, an injected 429/503/529) are rendered by `fault_as` with the same renderers, each with its
+family's own code map (`FaultCodes`: status -> (code, title)): Bacen's type names for Pix
+(`_pix.PIX_FAULT_CODES`), RFC 6749 codes for OAuth endpoints (`OAUTH_FAULT_CODES`), and the
+sandbox's own generic codes for Open Finance, the portal and Gen1 (`GENERIC_FAULT_CODES`,
+`INTERNAL_ERROR` as luikyv/mock-bank answers it), whose real catalogues are not public.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ._server import Handler, Reply, Request, json_reply
 
@@ -96,7 +104,7 @@ def ofb_errors(refusal: Refusal, request: Request) -> Reply:
         {"code": refusal.code, "title": v.field[:255], "detail": v.reason[:2048]}
         for v in refusal.violations[:12]
     ]
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = dt.datetime.fromtimestamp(request.clock(), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return _reply(refusal, {"errors": errors, "meta": {"requestDateTime": now}})
 
 
@@ -146,11 +154,45 @@ def legacy_token_error(refusal: Refusal, request: Request) -> Reply:
     return _reply(refusal, {"code": refusal.status, "message": f"{refusal.code}: {refusal.detail}"})
 
 
-def fault_as(render: Renderer, request: Request, reply: Reply) -> Reply:
-    """An injected fault (429/503/529) rendered in a family's envelope, keeping its headers."""
-    names = {429: "TOO_MANY_REQUESTS", 503: "SERVICE_UNAVAILABLE", 529: "SITE_IS_OVERLOADED"}
-    code = names.get(reply.status, "FAULT")
-    refusal = Refusal(reply.status, code, f"injected fault: HTTP {reply.status}")
+FaultCodes = Mapping[int, tuple[str, str]]
+"""A family's codes for the answers the server makes itself: HTTP status -> (code, title)."""
+
+GENERIC_FAULT_CODES: FaultCodes = {
+    404: ("NOT_FOUND", "Not Found"),
+    405: ("METHOD_NOT_ALLOWED", "Method Not Allowed"),
+    429: ("TOO_MANY_REQUESTS", "Too Many Requests"),
+    500: ("INTERNAL_ERROR", "Internal Error"),
+    503: ("SERVICE_UNAVAILABLE", "Service Unavailable"),
+    529: ("SITE_IS_OVERLOADED", "Site Is Overloaded"),
+}
+OAUTH_FAULT_CODES: FaultCodes = {
+    404: ("invalid_request", "invalid_request"),
+    405: ("invalid_request", "invalid_request"),
+    429: ("temporarily_unavailable", "temporarily_unavailable"),
+    500: ("server_error", "server_error"),
+    503: ("temporarily_unavailable", "temporarily_unavailable"),
+    529: ("temporarily_unavailable", "temporarily_unavailable"),
+}
+
+
+def fault_as(render: Renderer, codes: FaultCodes, request: Request, reply: Reply) -> Reply:
+    """A server-made reply (`{"message"}`: 404, 405, 500, injected 429/503/529) in a family's
+    envelope: `codes` names the status, the message becomes the detail, headers (`Allow`,
+    `Retry-After`) are kept."""
+    code, title = codes.get(reply.status, (f"HTTP_{reply.status}", f"HTTP {reply.status}"))
+    refusal = Refusal(reply.status, code, _message(reply), title=title)
     rendered = render(refusal, request)
     rendered.headers.update({k: v for k, v in reply.headers.items() if k != "Content-Type"})
     return rendered
+
+
+def oauth_fault(request: Request, reply: Reply) -> Reply:
+    """A server-made reply on an OAuth endpoint: `{"error", "error_description"}`."""
+    return fault_as(oauth_error, OAUTH_FAULT_CODES, request, reply)
+
+
+def _message(reply: Reply) -> str:
+    body: Any = reply.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return f"HTTP {reply.status}"

@@ -35,7 +35,7 @@ from ._boletos import BoletoBook
 from ._context import SandboxContext
 from ._dataset import DEFAULT_AS_OF, Dataset
 from ._documents import Beneficiary, Customer
-from ._refusal import fault_as, oauth_error
+from ._refusal import oauth_fault
 from ._registry import Client, ClientRegistry
 from ._server import Faults, Reply, Request, Router, TLSServer
 from ._state import Clock, Counters, OneTimeValues, SandboxStats, SecretLedger
@@ -233,7 +233,8 @@ class Sandbox:
         self._open_finance = OpenFinance(self._context, self._endpoints, consent_mode=self._settings.consent,
                                          rotate_refresh_tokens=self._settings.rotate_refresh_tokens)  # fmt: skip
         self._open_finance.register(self._public_router, self._mtls_router)
-        self._mtls_router.fault_renderer = _render_fault
+        for router in (self._public_router, self._mtls_router):
+            router.fault_renderer = _render_fault
 
     def _write_files(self) -> None:
         folder = self._directory
@@ -491,20 +492,24 @@ class Sandbox:
         return card("Bradesco sandbox (running)", facts_table(self.summary().items()), level="info")
 
 
+# Which family owns a path, first match wins: the one mechanism by which every answer the
+# server makes itself (404, 405, 500, injected faults), on either port, gets that family's
+# envelope. Token endpoints, discovery and the front channel speak OAuth.
 _FAULT_RENDERERS = (
-    ("/open-banking/auth", lambda request, reply: fault_as(oauth_error, request, reply)),
+    ("/open-banking/auth", oauth_fault),
+    ("/open-banking/.well-known", oauth_fault),
     ("/open-banking", OpenFinance.render_fault),
     ("/v2/", _pix.render_fault),
     ("/v1/boleto", _legacy.render_fault),
-    ("/auth/server/v1", lambda request, reply: fault_as(oauth_error, request, reply)),
+    ("/auth/server/v1", _legacy.render_token_fault),
     ("/boleto", _portal.render_fault),
     ("/v1/fornecimento", _portal.render_fault),
-    ("/", lambda request, reply: fault_as(oauth_error, request, reply)),
+    ("/", oauth_fault),
 )
 
 
 def _render_fault(request: Request, reply: Reply) -> Reply:
-    """An injected fault in the envelope of the family that owns the path."""
+    """A server-made answer in the envelope of the family that owns the path."""
     for prefix, render in _FAULT_RENDERERS:
         if request.path.startswith(prefix):
             return render(request, reply)

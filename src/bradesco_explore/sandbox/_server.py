@@ -52,6 +52,8 @@ class Request:
     port: int
     params: dict[str, str] = field(default_factory=dict)
     raw_query: str = ""
+    clock: Callable[[], float] = time.time
+    """The answering server's clock (the sandbox's skewable one): envelopes stamp times with it."""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A header value, case-insensitively."""
@@ -121,7 +123,12 @@ class _Route:
 
 
 class Router:
-    """Maps `METHOD /path/{param}` to handlers; unknown paths get 404, wrong methods 405."""
+    """Maps `METHOD /path/{param}` to handlers; unknown paths get 404, wrong methods 405.
+
+    Answers the server makes itself (404, 405, the 500 of a handler that raised, injected
+    faults) go through `render_fault`, so they come in the envelope of the family that owns
+    the path once `fault_renderer` is set; without one they are `{"message": ...}`.
+    """
 
     def __init__(self) -> None:
         self._routes: list[_Route] = []
@@ -162,17 +169,24 @@ class Router:
                 self.hits[f"{route.method} {route.template}"] += 1
             return route.handler(request)
         if allowed:
-            return json_reply(
-                405, {"message": f"method {request.method} not allowed"}, Allow=", ".join(allowed)
+            reply = json_reply(
+                405,
+                {"message": f"method {request.method} is not allowed on {request.path}"},
+                Allow=", ".join(dict.fromkeys(allowed)),
             )
-        return json_reply(404, {"message": f"no such endpoint: {request.method} {request.path}"})
+        else:
+            reply = json_reply(
+                404, {"message": f"no such endpoint: {request.method} {request.path}"}
+            )
+        return self.render_fault(request, reply)
 
     def templates(self) -> Iterable[tuple[str, str]]:
         """(method, template) of every route, for docs and tests."""
         return [(r.method, r.template) for r in self._routes]
 
     def render_fault(self, request: Request, reply: Reply) -> Reply:
-        """An injected fault reply, dressed in the answering family's envelope if one is set."""
+        """A reply the server made itself (`{"message"}` body: injected fault, 404, 405, 500),
+        dressed in the envelope of the family that owns the path, if a renderer is set."""
         if self.fault_renderer is None or reply.drop:
             return reply
         return self.fault_renderer(request, reply)
@@ -262,6 +276,7 @@ class _Handler(BaseHTTPRequestHandler):
             client_cert=_peer_certificate(self.connection),
             port=self.server.server_address[1],
             raw_query=parts.query,
+            clock=self.server.clock,
         )
         reply = self._reply(request)
         if reply.drop:
@@ -292,7 +307,12 @@ class _Handler(BaseHTTPRequestHandler):
             log.debug(
                 "sandbox handler for %s %s failed", request.method, request.path, exc_info=True
             )
-            return json_reply(500, {"message": "internal sandbox error (see DEBUG log)"})
+        crash = json_reply(500, {"message": "internal sandbox error (see the DEBUG log)"})
+        try:
+            return router.render_fault(request, crash)
+        except Exception:
+            log.debug("sandbox could not render the 500 for %s", request.path, exc_info=True)
+            return crash
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from .._refusal import Refusal, fault_as, ofb_errors
+from .._refusal import GENERIC_FAULT_CODES, Refusal, fault_as, ofb_errors
 from .._server import Handler, Reply, Request, json_reply
 from .._tokens import AccessToken, require_scope
 from ._consents import AUTHORISED, Consent
@@ -53,9 +53,11 @@ def ofb_route(handler: Handler) -> Handler:
 
 
 def render_fault(request: Request, reply: Reply) -> Reply:
-    """Injected faults on Open Finance API paths: OFB envelope, interaction id echoed."""
-    rendered = fault_as(ofb_errors, request, reply)
-    rendered.headers[INTERACTION] = request.header(INTERACTION) or str(uuid.uuid4())
+    """Server-made answers on Open Finance API paths (404, 405, 500, faults): the OFB
+    envelope, the interaction id echoed (a fresh one when it is missing or not a UUID)."""
+    rendered = fault_as(ofb_errors, GENERIC_FAULT_CODES, request, reply)
+    interaction = request.header(INTERACTION) or ""
+    rendered.headers[INTERACTION] = interaction if _UUID.match(interaction) else str(uuid.uuid4())
     return rendered
 
 
