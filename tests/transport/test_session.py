@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from requests.adapters import HTTPAdapter
 
 from bradesco_explore import _secret
 from bradesco_explore._secret import Secret
@@ -22,6 +24,15 @@ from bradesco_explore.identity import CertificateAuthority, Identity
 from bradesco_explore.transport import RetryPolicy, Session, build_ssl_context
 
 from .._servers import EchoServer
+
+
+@pytest.fixture
+def untrusted_server(other_ca: CertificateAuthority) -> Iterator[EchoServer]:
+    """An HTTPS server whose certificate the sessions here do not trust; no client cert asked."""
+    server = EchoServer(other_ca, client_cert="none")
+    server.start()
+    yield server
+    server.stop()
 
 
 def session(identity: Identity | None, ca_bundle: Path, **kwargs: object) -> Session:
@@ -116,6 +127,55 @@ class TestVerificationCannotBeTurnedOff:
         with session(client_identity, ca_bundle) as s, pytest.raises(InsecureConfigurationError):
             s._http.get(echo_server.url + "/echo", verify=False)
 
+    def test_requests_own_adapter_cannot_be_mounted_nor_verify_switched_off(
+        self, untrusted_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        with session(client_identity, ca_bundle) as s:
+            with pytest.raises(InsecureConfigurationError, match="verifying mTLS adapter"):
+                s._http.mount("https://", HTTPAdapter())
+            with pytest.raises(InsecureConfigurationError, match="verification stays on"):
+                s._http.verify = False
+            assert s._http.verify is True
+            with pytest.raises(TLSHandshakeError, match="not trusted"):
+                s.get(untrusted_server.url + "/echo")
+
+    def test_an_adapter_put_into_the_inner_session_directly_is_refused(
+        self, untrusted_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        with session(client_identity, ca_bundle) as s:
+            s._http.adapters["https://"] = HTTPAdapter()
+            with pytest.raises(InsecureConfigurationError):
+                s.get(untrusted_server.url + "/echo")
+            with pytest.raises(InsecureConfigurationError):
+                s._http.get(untrusted_server.url + "/echo", verify=False)
+        assert untrusted_server.hits["/echo"] == 0
+
+    def test_an_adapter_of_ours_over_a_non_verifying_context_cannot_be_mounted(
+        self, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        import ssl
+
+        from bradesco_explore.transport._session import _ContextAdapter
+
+        weak = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        weak.check_hostname = False
+        weak.verify_mode = ssl.CERT_NONE
+        with session(client_identity, ca_bundle) as s, pytest.raises(InsecureConfigurationError):
+            s._http.mount("https://", _ContextAdapter(weak, 1))
+
+    def test_a_context_weakened_after_the_fact_is_refused_before_sending(
+        self, untrusted_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        import ssl
+
+        with session(client_identity, ca_bundle) as s:
+            context = s._http.adapters["https://"]._context  # type: ignore[attr-defined]
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            with pytest.raises(InsecureConfigurationError, match="no longer verifies"):
+                s.get(untrusted_server.url + "/echo")
+        assert untrusted_server.hits["/echo"] == 0
+
     def test_untrusted_server_is_refused_with_advice(
         self, echo_server: EchoServer, client_identity: Identity, other_ca_bundle: Path
     ) -> None:
@@ -205,6 +265,64 @@ class TestInteractionId:
         assert len(set(ids)) == 2
         assert all(uuid.UUID(i).version == 4 for i in ids)
         assert first.interaction_id == ids[0]
+
+    def test_a_caller_uuid_is_sent_and_its_echo_accepted(
+        self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        given = "6B7D8A30-0C5F-4C3E-9D2F-2B1F7F2A9C11"
+        with session(client_identity, ca_bundle) as s:
+            response = s.get(echo_server.url + "/echo", headers={"X-FAPI-Interaction-ID": given})
+        sent = response.json()["headers"]
+        assert sent["x-fapi-interaction-id"] == given and response.interaction_id == given
+        assert s.log[-1].interaction_id == given
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "not-a-uuid",
+            "12345",
+            "",
+            "6b7d8a300c5f4c3e9d2f2b1f7f2a9c11",  # no hyphens
+            "{6b7d8a30-0c5f-4c3e-9d2f-2b1f7f2a9c11}",
+            "urn:uuid:6b7d8a30-0c5f-4c3e-9d2f-2b1f7f2a9c11",
+            "6b7d8a30-0c5f-4c3e-9d2f-2b1f7f2a9c11\r\nX-Injected: 1",
+            "6b7d8a30-0c5f-4c3e-9d2f-2b1f7f2a9c1g",
+        ],
+    )
+    def test_a_caller_value_that_is_not_a_uuid_is_refused_before_sending(
+        self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path, value: str
+    ) -> None:
+        with (
+            session(client_identity, ca_bundle) as s,
+            pytest.raises(ConfigurationError, match=r"x-fapi-interaction-id.*UUID"),
+        ):
+            s.get(echo_server.url + "/echo", headers={"x-fapi-interaction-id": value})
+        assert echo_server.hits["/echo"] == 0 and len(s.log) == 0
+
+    def test_two_different_caller_values_are_refused(
+        self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        import uuid
+
+        headers = {
+            "x-fapi-interaction-id": str(uuid.uuid4()),
+            "X-Fapi-Interaction-Id": str(uuid.uuid4()),
+        }
+        with session(client_identity, ca_bundle) as s, pytest.raises(ConfigurationError):
+            s.get(echo_server.url + "/echo", headers=headers)
+
+    def test_a_different_echo_of_a_caller_uuid_is_refused(
+        self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path
+    ) -> None:
+        with (
+            session(client_identity, ca_bundle) as s,
+            pytest.raises(ResponseValidationError) as info,
+        ):
+            s.get(
+                echo_server.url + "/wrong-echo",
+                headers={"x-fapi-interaction-id": "0f5e1c1e-3e7a-4a7d-9c1c-7c5e0f3b9a22"},
+            )
+        assert info.value.check == "x-fapi-interaction-id"
 
     def test_a_different_echo_is_refused(
         self, echo_server: EchoServer, client_identity: Identity, ca_bundle: Path

@@ -2,9 +2,11 @@
 
 - verification is always on: `verify=False` raises, and the trust store is the one given
   (`ca_bundle`) or requests' default; `REQUESTS_CA_BUNDLE` never overrides an explicit bundle;
+  even the private inner `requests` session takes no other adapter and no `verify=False`;
 - TLS 1.2+, client certificate from memory (see `_tls.py`);
 - plain http:// only to loopback;
-- every request carries an `x-fapi-interaction-id` (UUID4), checked when the server echoes it;
+- every request carries an `x-fapi-interaction-id` (UUID4, or the caller's if it is a UUID),
+  checked when the server echoes it;
 - retries only where replay is safe, bounded; each attempt is re-signed by the request's
   `auth` callable, so one-time values (assertion `jti`, X-Brad nonce) are never replayed;
 - every attempt lands in a redacted `ExchangeLog` and on the `bradesco_explore.transport` logger.
@@ -16,6 +18,7 @@ import datetime as dt
 import http.cookiejar
 import os
 import re
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,7 +27,7 @@ from typing import Any
 
 import requests
 import urllib3.exceptions
-from requests.adapters import HTTPAdapter
+from requests.adapters import BaseAdapter, HTTPAdapter
 
 from .._secret import get_logger, install_log_redaction, redact
 from ..errors import (
@@ -162,7 +165,70 @@ class _ContextAdapter(HTTPAdapter):
         # Every request leaves through here, redirects followed by requests included: a
         # redirect to plain http:// on another host is refused before anything is sent.
         check_url(request.url or "")
+        _require_verification(self._context)
         return super().send(request, *args, **kwargs)
+
+
+def _require_verification(context: ssl.SSLContext) -> None:
+    """Refuse to send through a context whose verification was weakened after it was built."""
+    if (
+        context.verify_mode != ssl.CERT_REQUIRED
+        or not context.check_hostname
+        or context.minimum_version < ssl.TLSVersion.TLSv1_2
+    ):
+        raise InsecureConfigurationError(
+            "This session's TLS context no longer verifies the server (verify_mode, "
+            "check_hostname or minimum_version was changed); verification cannot be turned "
+            "off. Make a new Session, with ca_bundle='ca.pem' to trust a private CA."
+        )
+
+
+class _VerifyingHTTP(requests.Session):
+    """The inner `requests` session: only `_ContextAdapter`s, and `verify` stays True.
+
+    Even code that reaches the private `Session._http` cannot mount requests' own
+    `HTTPAdapter` (which honours `verify=False`) or switch `verify` off.
+    """
+
+    def __init__(self, adapter: _ContextAdapter) -> None:
+        self._constructed = False
+        super().__init__()  # would mount requests' default adapters; mount() skips them
+        self._constructed = True
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)  # plain http:// is for the loopback sandbox only
+
+    @property
+    def verify(self) -> bool:
+        return True
+
+    @verify.setter
+    def verify(self, value: object) -> None:
+        if value is not True:
+            raise InsecureConfigurationError(
+                f"verify={value!r} is refused: certificate verification stays on, with the "
+                "session's own trust store. To trust a private CA, make the Session with "
+                "ca_bundle='ca.pem'."
+            )
+
+    def mount(self, prefix: str | bytes, adapter: BaseAdapter) -> None:
+        if not self._constructed:
+            return
+        if not isinstance(adapter, _ContextAdapter):
+            raise InsecureConfigurationError(
+                f"Refusing to mount {type(adapter).__name__} for {prefix!r}: every request of a "
+                "bradesco_explore Session goes through its own verifying mTLS adapter."
+            )
+        _require_verification(adapter._context)
+        super().mount(prefix, adapter)
+
+    def get_adapter(self, url: str) -> BaseAdapter:
+        adapter = super().get_adapter(url)
+        if not isinstance(adapter, _ContextAdapter):  # put into .adapters without mount()
+            raise InsecureConfigurationError(
+                f"Refusing to send through {type(adapter).__name__}: every request of a "
+                "bradesco_explore Session goes through its own verifying mTLS adapter."
+            )
+        return adapter
 
 
 class Session:
@@ -200,14 +266,11 @@ class Session:
         self.retry = retry or RetryPolicy()
         self.log = log if log is not None else ExchangeLog()
         self._sleep = sleep
-        self._http = requests.Session()
+        context = build_ssl_context(identity, ca_bundle=ca_bundle)
+        self._http = _VerifyingHTTP(_ContextAdapter(context, pool_maxsize))
         self._http.trust_env = False  # no .netrc credentials, no env CA bundle behind our back
         self._http.cookies.set_policy(_BlockAllCookies())
         self._http.headers["User-Agent"] = user_agent
-        context = build_ssl_context(identity, ca_bundle=ca_bundle)
-        adapter = _ContextAdapter(context, pool_maxsize)
-        self._http.mount("https://", adapter)
-        self._http.mount("http://", adapter)
 
     # -- public API -------------------------------------------------------------------------
     def request(
@@ -231,13 +294,15 @@ class Session:
                 "verify=False is refused: certificate verification stays on."
             )
         check_url(url)
+        install_log_redaction()  # again: a record factory set since would bypass it
         method = method.upper()
         policy = retry or self.retry
         interaction_id = _interaction_id(headers)
+        sent_headers = {k: v for k, v in (headers or {}).items() if k.lower() != INTERACTION_HEADER}
+        sent_headers[INTERACTION_HEADER] = interaction_id
         request = requests.Request(
-            method, url, params=params, headers=dict(headers or {}), json=json, data=data
+            method, url, params=params, headers=sent_headers, json=json, data=data
         )
-        request.headers[INTERACTION_HEADER] = interaction_id
         started = time.perf_counter()
         attempt = 0
         while True:
@@ -366,16 +431,28 @@ class Session:
         )
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
 def _interaction_id(headers: Mapping[str, str] | None) -> str:
-    for key, value in (headers or {}).items():
-        if key.lower() == INTERACTION_HEADER:
-            return value
-    return str(uuid.uuid4())
+    """The caller's `x-fapi-interaction-id`, refused unless it is one UUID; else a new UUID4."""
+    given = {v for k, v in (headers or {}).items() if k.lower() == INTERACTION_HEADER}
+    if not given:
+        return str(uuid.uuid4())
+    value = given.pop() if len(given) == 1 else None
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
+        shown = redact(str(value if value is not None else sorted(map(str, given))))[:80]
+        raise ConfigurationError(
+            f"headers[{INTERACTION_HEADER!r}] = {shown!r} is not one UUID: FAPI requires an RFC "
+            "4122 UUID such as str(uuid.uuid4()). Leave the header out and the session sends "
+            "a fresh one on every request."
+        )
+    return value
 
 
 def _check_echo(raw: requests.Response, sent: str) -> None:
     echoed = raw.headers.get(INTERACTION_HEADER)
-    if echoed is not None and echoed != sent:
+    if echoed is not None and echoed.lower() != sent.lower():  # UUIDs ignore case (RFC 4122)
         raise ResponseValidationError(
             f"The server echoed x-fapi-interaction-id {echoed!r} for a request sent with {sent!r}; "
             "the response may belong to another request. Nothing was retried.",
@@ -419,6 +496,11 @@ def _unreadable_url(exc: ValueError, method: str, url: str) -> Exception:
 
 def _tls_message(where: str, reason: str) -> str:
     low = reason.lower()
+    if "protocol version" in low or "unsupported protocol" in low:
+        return (
+            f"{where}: the server offers no TLS version this client accepts (TLS 1.2 or newer "
+            f"is required; older versions are never allowed). OpenSSL: {_short(reason)}."
+        )
     if "certificate verify failed" in low:
         return (
             f"{where}: the server's certificate is not trusted. Pass the server's CA as "
