@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Final
 
 __all__ = ["RedactingFilter", "Secret", "get_logger", "install_log_redaction", "redact"]
@@ -21,7 +22,8 @@ _MASK: Final = "[REDACTED]"
 _MAX_REGISTERED: Final = 4096
 _MIN_REGISTERED_LEN: Final = 6
 
-# Names of parameters and headers whose values are always secret.
+# Names of parameters, fields and headers whose values are always secret: one list for the
+# exchange log (query values shown as ***) and for `redact` (every log line of every logger).
 SECRET_FIELDS: Final = (
     "access_token",
     "refresh_token",
@@ -32,7 +34,13 @@ SECRET_FIELDS: Final = (
     "code",
     "code_verifier",
     "request",
+    "request_uri",
     "response",
+    "state",
+    "nonce",
+    "token",
+    "api_key",
+    "apikey",
     "password",
     "passphrase",
     "authorization",
@@ -40,6 +48,28 @@ SECRET_FIELDS: Final = (
     "registration_access_token",
 )
 
+# Field names that are also ordinary words ("a JARM response: add 'openid'", "no refresh
+# token: authorise again"): masked only in the forms a value travels in - `name=value` (query
+# strings, form bodies) and quoted keys (`"name": "value"` in JSON, `'name': 'v'` in reprs).
+# Passwords stay masked in every form (`password: ...` too): nothing else catches a plain one.
+_WORD_FIELDS: Final = frozenset(
+    {"assertion", "code", "nonce", "request", "response", "state", "token"}
+)
+
+
+def _alternatives(names: Iterable[str]) -> str:
+    # longest first, so `request_uri` is tried before `request`
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+# An auth-param after the scheme (`Bearer error="invalid_token"`, `Basic realm="x"`): a
+# lowercase name, then `=` and a value. A credential (token68) is not followed by `=` + value.
+_AUTH_PARAM = r"[a-z][a-z0-9_-]*[ \t]*=[ \t]*(?:\"|[\w!#$%&'*+.^`|~-])"
+# The shortest value taken for a credential after Bearer/Basic: real tokens and base64
+# client_id:secret pairs are longer; English words ("HTTP Basic authentication") are shorter.
+_MIN_CREDENTIAL_LEN: Final = 16
+
+_words = _alternatives(_WORD_FIELDS)
 _PATTERNS: Final = [
     # PEM private keys (any flavour), whole block.
     re.compile(
@@ -50,14 +80,26 @@ _PATTERNS: Final = [
     re.compile(
         r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?"
     ),
-    # Authorization header values.
-    re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"),
-    # key=value, key: value and "key": "value" for secret field names.
+    # Authorization credentials: a token68 after Bearer/Basic, wherever it appears.
     re.compile(
-        r"""(?ix)
-        (?P<key>["']?\b(?:{fields})["']?\s*[:=]\s*["']?)
-        (?P<val>[^"'&\s,;}]+)
-        """.replace("{fields}", "|".join(re.escape(f) for f in SECRET_FIELDS))
+        rf"\b(?P<scheme>(?i:Bearer|Basic))\s+(?!{_AUTH_PARAM})"
+        rf"[A-Za-z0-9._~+/-]{{{_MIN_CREDENTIAL_LEN},}}=*"
+    ),
+    # key=value, key: value and "key": "value" for secret field names (an Authorization
+    # header keeps its scheme: `Authorization: Bearer [REDACTED]`).
+    re.compile(
+        rf"""(?ix)
+        (?P<key>["']?\b(?:{_alternatives(set(SECRET_FIELDS) - _WORD_FIELDS)})["']?\s*[:=]\s*["']?
+            (?:(?:Bearer|Basic|DPoP)\s+)?)
+        (?P<val>[^"'&\s,;}}]+)
+        """
+    ),
+    # the same for ordinary words, in wire forms only: name=value, "name": value, 'name': value
+    re.compile(
+        rf"""(?ix)
+        (?P<key>\b(?:{_words})=|(?P<q>["'])(?:{_words})(?P=q)\s*:\s*["']?)
+        (?P<val>[^"'&\s,;}}]+)
+        """
     ),
 ]
 
@@ -98,9 +140,9 @@ def redact(text: str) -> str:
 
 def _mask_group(match: re.Match[str]) -> str:
     groups = match.groupdict()
-    if "key" in groups and groups["key"] is not None:
+    if groups.get("key") is not None:
         return groups["key"] + _MASK
-    return f"{match.group(1)} {_MASK}"
+    return f"{groups['scheme']} {_MASK}"
 
 
 class Secret:
@@ -177,7 +219,8 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 _NAMESPACES: set[str] = {"bradesco_explore", "urllib3", "requests"}
 _install_lock = threading.Lock()
-_factory_installed: list[bool] = []  # a one-element flag, so no global statement is needed
+_REDACTED_MARK: Final = "_bx_redacted"
+_factory: list[Callable[..., logging.LogRecord]] = []  # the factory we installed, if any
 
 
 def _covered(name: str) -> bool:
@@ -191,21 +234,26 @@ def install_log_redaction(*namespaces: str) -> None:
     records are made: a record factory masks each record whose logger name is in one of the
     namespaces (`bradesco_explore.*`, `urllib3.*`, `requests.*`, and any you add, such as
     the name of your own notebook logger), at every level, before any handler sees it.
+    A `Session` calls this when it is made and before every request, so a record factory set
+    by something else in the meantime (`logging.setLogRecordFactory`) is wrapped in turn.
     """
+    if not namespaces and _factory and logging.getLogRecordFactory() is _factory[0]:
+        return  # the common case, on every request: installed and still in place
     with _install_lock:
         _NAMESPACES.update(namespaces)
-        if _factory_installed:
+        current = logging.getLogRecordFactory()
+        if _factory and current is _factory[0]:
             return
-        previous = logging.getLogRecordFactory()
 
         def factory(*args: object, **kwargs: object) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
-            if _covered(record.name):
+            record = current(*args, **kwargs)
+            if _covered(record.name) and not getattr(record, _REDACTED_MARK, False):
                 _FILTER.filter(record)
+                setattr(record, _REDACTED_MARK, True)
             return record
 
         logging.setLogRecordFactory(factory)
-        _factory_installed.append(True)
+        _factory[:] = [factory]
 
 
 def get_logger(name: str) -> logging.Logger:

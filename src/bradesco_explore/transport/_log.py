@@ -17,7 +17,8 @@ from .._secret import SECRET_FIELDS, redact
 if TYPE_CHECKING:
     import pandas as pd
 
-_SECRET_PARAMS = frozenset(SECRET_FIELDS) | {"state", "nonce", "request_uri"}
+# the one list of secret names, shared with every log line's redaction
+_SECRET_PARAMS = frozenset(SECRET_FIELDS)
 # personal data: a Pix listing filtered by `cpf=`/`cnpj=` must not show the document
 _PERSONAL_PARAM = re.compile(r"(?i)cpf|cnpj|^documento?$")
 
@@ -33,13 +34,15 @@ def safe_url(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:  # not a URL urllib can read: show it without query and fragment
         return redact(url.split("?", 1)[0].split("#", 1)[0])
+    # each part is redacted on its own, so the *** of a hidden value stays as it is
     query = [
-        (k, "***" if _hidden(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, "***" if _hidden(k) else redact(v))
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     fragment = "***" if parts.fragment else ""
-    host = parts.netloc.rpartition("@")[2]
-    cleaned = urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="*/:"), fragment))
-    return redact(cleaned)
+    host = redact(parts.netloc.rpartition("@")[2])
+    path = redact(parts.path)
+    return urlunsplit((parts.scheme, host, path, urlencode(query, safe="*/:[]"), fragment))
 
 
 @dataclass(frozen=True)
