@@ -281,6 +281,53 @@ def test_extrato_has_no_pagination_and_refuses_long_windows(wire: Wire, token: s
     assert too_long.status_code == 400 and too_long.json()["code"] == "PERIODO_INVALIDO"
 
 
+def statement(wire: Wire, token: str, start: str, end: str) -> dict[str, Any]:
+    reply = wire.http.get(f"{wire.mtls}/v1/fornecimento-extratos-contas/extratos", headers={"Authorization": f"Bearer {token}"},
+                          params={"agencia": "3861", "conta": "41000", "tipo": "cc", "dataInicio": start, "dataFim": end})  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    return dict(reply.json())
+
+
+def cents(amount: str, sign: str) -> int:
+    value = int(amount.replace(".", "").replace(",", ""))
+    return -value if sign == "-" else value
+
+
+def test_the_last_entries_block_has_saldo_anterior_ultimos_and_lancamentos_dia(
+    wire: Wire, token: str
+) -> None:
+    body = statement(wire, token, "01062025", "30062025")  # 30/06/2025 is the data's last day
+    (group,) = body["extratoUltimosLancamentos"][0]["listaLancamentos"]
+    assert list(group) == ["Saldo Anterior", "Ultimos Lancamentos", "Lancamentos Dia"]
+    (previous,) = group["Saldo Anterior"]
+    assert previous["descritivoLancamentoCompleto"] == "SALDO ANTERIOR"
+    assert previous["valorLancamento"] == "0,00"
+    latest, today = group["Ultimos Lancamentos"], group["Lancamentos Dia"]
+    assert today and all(e["dataLancamento"] == "30/06/2025" for e in today)
+    assert len(latest) == 5 and all(e["dataLancamento"] != "30/06/2025" for e in latest)
+    assert previous["dataLancamento"] == latest[0]["dataLancamento"]
+    balance = cents(previous["valorSaldoAposLancamento"], previous["sinalSaldoAposLancamento"])
+    for entry in latest + today:  # the block reads as a statement: balance, then each entry
+        balance += cents(entry["valorLancamento"], entry["sinalLancamento"])
+        assert balance == cents(
+            entry["valorSaldoAposLancamento"], entry["sinalSaldoAposLancamento"]
+        )
+    period = body["extratoPorPeriodo"][0]["lstLancamentoMensal"]
+    assert period[-len(latest + today) :] == latest + today
+
+
+def test_lancamentos_dia_is_empty_when_the_last_day_has_no_entries(wire: Wire, token: str) -> None:
+    (group,) = statement(wire, token, "01052025", "31052025")["extratoUltimosLancamentos"][0][
+        "listaLancamentos"
+    ]  # 31/05/2025 is a Saturday
+    assert group["Lancamentos Dia"] == [] and len(group["Ultimos Lancamentos"]) == 5
+    (empty,) = statement(wire, token, "31052025", "01062025")["extratoUltimosLancamentos"][0][
+        "listaLancamentos"
+    ]  # a weekend: no entry at all, the balance still shows
+    assert empty["Ultimos Lancamentos"] == [] and empty["Lancamentos Dia"] == []
+    assert empty["Saldo Anterior"][0]["dataLancamento"] == "31/05/2025"
+
+
 def test_another_account_is_not_found(wire: Wire, token: str) -> None:
     reply = wire.http.get(f"{wire.mtls}/v1/fornecimento-saldos-contas/saldos", params={"agencia": "1", "conta": "2"},
                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip

@@ -32,7 +32,13 @@ Saldo e extrato PJ (GET, the beneficiary's account agencia 3861 conta 41000):
 `/v1/fornecimento-saldos-contas/saldos?agencia=&conta=` and
 `/v1/fornecimento-extratos-contas/extratos?agencia=&conta=&tipo=cc&dataInicio=DDMMAAAA&dataFim=DDMMAAAA`
 with pt-BR amount strings ("1.580,12") and a separate sign, dates dd/MM/yyyy, **no
-pagination**: windows longer than 90 days are refused, so clients split them.
+pagination**: windows longer than 90 days are refused, so clients split them. The statement
+has the reference's three sections: `extratoPorPeriodo[].lstLancamentoMensal` (every entry of
+the window), `extratoLancamentosFuturos` (empty: the data has no scheduled entries) and
+`extratoUltimosLancamentos[].listaLancamentos[{"Saldo Anterior", "Ultimos Lancamentos",
+"Lancamentos Dia"}]`: the entries of the last day (`dataFim`, at most the data's business
+date), the five before it, and one zero-valued "SALDO ANTERIOR" line with the balance before
+them. Those two blocks repeat period entries (the tables layer keeps the period block).
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ FAMILY = "portal"
 TOKEN_PATH = "/auth/server-mtls/v2/token"  # noqa: S105 - a path, not a secret
 STATEMENT_MAX_DAYS = 90
 _SETTLED_PAGE = 30
+_LAST_ENTRIES = 5
 
 
 def register(router: Router, context: SandboxContext, book: BoletoBook) -> None:
@@ -315,15 +322,17 @@ class PortalAPI:
         self._own_account(request)
         start, end = _statement_window(request)
         data = self.context.data
-        balance, entries = data.opening_balance, []
+        balance, before, entries = data.opening_balance, data.opening_balance, []
         for day, cents, label, doc in data.statement:
+            if day < start:
+                before = balance + cents
             balance += cents
             if start <= day <= end:
-                entries.append(_entry(day, cents, label, doc, balance))
+                entries.append((day, _entry(day, cents, label, doc, balance), balance - cents))
         return json_reply(200, {
-            "extratoUltimosLancamentos": [{"listaLancamentos": [{"Ultimos Lancamentos": entries[-5:]}]}],
+            "extratoUltimosLancamentos": [{"listaLancamentos": [_last_entries(entries, min(end, data.as_of), start, before)]}],
             "extratoLancamentosFuturos": [],
-            "extratoPorPeriodo": [{"lstLancamentoMensal": entries}],
+            "extratoPorPeriodo": [{"lstLancamentoMensal": [entry for _, entry, _ in entries]}],
         })  # fmt: skip
 
     def _own_account(self, request: Request) -> None:
@@ -424,6 +433,29 @@ def _statement_window(request: Request) -> tuple[dt.date, dt.date]:
         raise refusal("PERIODO_INVALIDO", f"PERIODO INVALIDO: ATE {STATEMENT_MAX_DAYS} DIAS, INICIO ANTES DO FIM",
                       Violation("dataFim", request.arg("dataFim") or ""))  # fmt: skip
     return dates[0], dates[1]
+
+
+def _last_entries(
+    entries: list[tuple[dt.date, dict[str, str], int]], today: dt.date, start: dt.date, before: int
+) -> dict[str, list[dict[str, str]]]:
+    """The three blocks of `extratoUltimosLancamentos.listaLancamentos` (reference section 3.4).
+
+    `entries` are the window's (date, entry, balance before it); `before` is the balance
+    before the window. "Lancamentos Dia" holds the entries of the statement's day (`dataFim`,
+    at most the data's business date), "Ultimos Lancamentos" the last `_LAST_ENTRIES` before
+    that day, and "Saldo Anterior" one zero-valued line with the balance before the first
+    entry shown (dated like it; the window's start when there is none), so the group reads
+    as a small statement: the balance, then each entry with the balance after it.
+    """
+    day_entries = [e for e in entries if e[0] == today]
+    latest = [e for e in entries if e[0] < today][-_LAST_ENTRIES:]
+    shown = latest + day_entries  # empty only when the window has no entry at all
+    when, opening = (shown[0][0], shown[0][2]) if shown else (start, before)
+    return {
+        "Saldo Anterior": [_entry(when, 0, "SALDO ANTERIOR", "0000000", opening)],
+        "Ultimos Lancamentos": [entry for _, entry, _ in latest],
+        "Lancamentos Dia": [entry for _, entry, _ in day_entries],
+    }
 
 
 def _entry(day: dt.date, cents: int, label: str, doc: str, balance: int) -> dict[str, str]:
