@@ -105,7 +105,7 @@ def test_open_finance_transactions_are_written_masked_and_exact(
     pages = -(-rows // int(PAGE_SIZE))
     assert f"wrote {rows:,} rows to {out}" in done.stdout
     assert f"from {pages} pages" in done.stdout and pages > 1
-    assert stat.S_IMODE(out.stat().st_mode) == 0o644, "masked data: ordinary permissions"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600, "a customer's data: owner only"
     if suffix == ".csv":
         frame = pd.read_csv(out, dtype=str, keep_default_na=False)
         amounts = [Decimal(text) for text in frame["transactionAmount"]]

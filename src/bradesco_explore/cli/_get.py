@@ -5,8 +5,9 @@ ENDPOINT is a key of `apis.catalogue` (`get --list` shows every key with its par
 explorer's, `fetch_endpoint`: a blank account id becomes the first account, the endpoint's
 paginator walks every page (at most `--max-pages`), and the table is typed with CPF/CNPJ
 masked. Without `--out` the first rows and the summary (rows, date range, totals) are
-printed; `--out FILE.csv` or `FILE.parquet` writes the whole table, mode 0644 as it holds
-masked data. `--unmask` shows the documents in full, warns on stderr and writes files 0600.
+printed; `--out FILE.csv` or `FILE.parquet` writes the whole table (mode 0600, like every
+file the toolkit writes: even masked, it is a customer's money). `--unmask` shows the documents
+in full and warns on stderr.
 
 Open Finance data is a customer's, so it needs the customer's token. On the sandbox targets
 the consent approves itself, and `get` creates and authorizes one for what the endpoint reads
@@ -83,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--unmask",
         action="store_true",
-        help="show CPF/CNPJ in full (personal data: files are written 0600)",
+        help="show CPF/CNPJ in full (personal data: keep the output to yourself)",
     )
     add_client_arguments(parser)
     family = parser._option_string_actions["--family"]  # token's flag, with get's default
@@ -106,7 +107,7 @@ def run_get(args: argparse.Namespace) -> int:
     values = parameter_values(endpoint, args.param)
     out = _out_path(args.out)
     if args.unmask:
-        file_note = "the file is written 0600." if out else "do not share or save the output."
+        file_note = "keep the file to yourself." if out else "do not share or save the output."
         print(f"warning: --unmask: CPF and CNPJ are shown in full. This is personal data; "
               f"{file_note}", file=sys.stderr)  # fmt: skip
     with _client(args, endpoint) as client:
@@ -115,7 +116,7 @@ def run_get(args: argparse.Namespace) -> int:
     if out is None:
         _print_rows(table, args.rows)
     else:
-        _write(table, out, private=args.unmask)
+        _write(table, out)
     print("\n".join(summary_lines(fetched, table, masked=not args.unmask)))
     return 0
 
@@ -329,14 +330,11 @@ def _unmasked(fetched: Fetched) -> Table:
     return Table(to_frame(list(fetched.pages), kind=fetched.endpoint.kind, mask=False))
 
 
-def _write(table: Table, path: Path, *, private: bool) -> None:
-    """Write CSV or Parquet by the suffix, and say where."""
+def _write(table: Table, path: Path) -> None:
+    """Write CSV or Parquet by the suffix (0600, as `Table` writes), and say where."""
     kind = _SUFFIXES[path.suffix.lower()]
     written = Path(table.to_csv(path) if kind == "CSV" else table.to_parquet(path))
-    if not private:
-        written.chmod(0o644)  # Table always writes 0600; masked data is not kept from others
-    mode = "0600" if private else "0644"
-    print(f"wrote {_count(len(table), 'row')} to {written} ({kind}, {mode})")
+    print(f"wrote {_count(len(table), 'row')} to {written} ({kind}, mode 0600)")
 
 
 def _print_rows(table: Table, rows: int) -> None:
