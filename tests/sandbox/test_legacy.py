@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -14,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bradesco_explore.sandbox import Sandbox
 
-from ._wire import Wire
+from ._wire import Wire, identity_files
 from .test_portal import gerar_body
 
 CLASSIC = {
@@ -252,3 +253,17 @@ def test_expired_legacy_tokens_are_refused(sandbox: Sandbox, fresh_wire: Wire) -
     sandbox.expire_tokens()
     reply = fresh_wire.signed_call("/v1/boleto/titulo-consultar", {"nossoNumero": 970039324}, token)
     assert reply.status_code == 401 and reply.json()["codigo"] == "TOKEN_INVALIDO"
+
+
+def test_a_bound_legacy_token_is_refused_with_another_registered_certificate(
+    sandbox: Sandbox, fresh_wire: Wire, tmp_path: Path
+) -> None:
+    token = fresh_wire.legacy_token().json()["access_token"]
+    body = {"nossoNumero": 970039324}
+    assert fresh_wire.signed_call("/v1/boleto/titulo-consultar", body, token).status_code != 401
+    second = sandbox.ca.issue_client("second legacy")
+    sandbox.register_identity(second)
+    other = fresh_wire.with_cert(identity_files(second, tmp_path))
+    reply = other.signed_call("/v1/boleto/titulo-consultar", body, token)
+    assert reply.status_code == 401 and reply.json()["codigo"] == "TOKEN_INVALIDO"
+    assert "cnf.x5t#S256" in reply.json()["mensagem"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from bradesco_explore.sandbox import Sandbox
 from bradesco_explore.sandbox._boletos import digitable_line, due_factor
 
-from ._wire import Wire
+from ._wire import Wire, identity_files
 
 HYBRID = "/boleto-hibrido"
 
@@ -339,3 +341,48 @@ def test_calls_without_a_token_are_401(wire: Wire) -> None:
         f"{wire.mtls}{HYBRID}/cobranca-registro/v1/gerarBoleto", json=gerar_body()
     )
     assert reply.status_code == 401 and "WWW-Authenticate" in reply.headers
+
+
+def saldo(wire: Wire, token: str) -> requests.Response:
+    return wire.http.get(f"{wire.mtls}/v1/fornecimento-saldos-contas/saldos", headers={"Authorization": f"Bearer {token}"},
+                         params={"agencia": "3861", "conta": "41000"})  # fmt: skip
+
+
+def test_a_bound_portal_token_is_refused_with_another_registered_certificate(
+    sandbox: Sandbox, fresh_wire: Wire, tmp_path: Path
+) -> None:
+    token = fresh_wire.portal_token()
+    assert saldo(fresh_wire, token).status_code == 200
+    second = sandbox.ca.issue_client("second portal")
+    sandbox.register_identity(second)
+    other = fresh_wire.with_cert(identity_files(second, tmp_path))
+    reply = saldo(other, token)
+    assert reply.status_code == 401 and 'error="invalid_token"' in reply.headers["WWW-Authenticate"]
+    assert set(reply.json()) == {"code", "message", "details"}
+    assert "x5t#S256" in reply.json()["message"]
+    assert (
+        post(other, f"{HYBRID}/cobranca-registro/v1/gerarBoleto", token, gerar_body()).status_code
+        == 401
+    )
+
+
+def test_an_expired_portal_token_is_401_and_a_new_one_works(
+    sandbox: Sandbox, fresh_wire: Wire
+) -> None:
+    token = fresh_wire.portal_token()
+    assert saldo(fresh_wire, token).status_code == 200
+    assert sandbox.expire_tokens() >= 1
+    reply = saldo(fresh_wire, token)
+    assert reply.status_code == 401 and "expired" in reply.json()["message"]
+    assert 'error="invalid_token"' in reply.headers["WWW-Authenticate"]
+    assert (
+        post(
+            fresh_wire,
+            f"{HYBRID}/cobranca-registro/v1/gerarBoleto",
+            token,
+            gerar_body(),
+            bearer=False,
+        ).status_code
+        == 401
+    )
+    assert saldo(fresh_wire, fresh_wire.portal_token()).status_code == 200
