@@ -42,6 +42,32 @@ def stop_cli(process: subprocess.Popen[str]) -> str:
     return out
 
 
+class Bank:
+    """Plain requests against one running instance, with the files and secret it printed."""
+
+    def __init__(self, printed: dict[str, str]) -> None:
+        settings = dict(
+            line.split("=", 1)
+            for line in Path(printed[".env"]).read_text().splitlines()
+            if "=" in line and not line.startswith("#")
+        )
+        self.url, self.id, self.secret = printed["mTLS URL"], settings["BRADESCO_CLIENT_ID"], settings["BRADESCO_CLIENT_SECRET"]  # fmt: skip
+        self.session = requests.Session()
+        self.session.trust_env = False  # else REQUESTS_CA_BUNDLE would override verify=
+        self.session.verify = printed["CA bundle"]
+        self.session.cert = (printed["client certificate"], printed["client key"])
+
+    def pix_token(self) -> str:
+        reply = self.session.post(f"{self.url}/auth/server/oauth/token", data={"grant_type": "client_credentials"},
+                                  auth=(self.id, self.secret), timeout=10)  # fmt: skip
+        assert reply.status_code == 200, reply.text
+        return str(reply.json()["access_token"])
+
+    def list_cob(self, token: str) -> requests.Response:
+        return self.session.get(f"{self.url}/v2/cob", headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                                params={"inicio": "2025-01-01T00:00:00Z", "fim": "2025-06-30T23:59:59Z"})  # fmt: skip
+
+
 def test_the_command_prints_urls_and_files_serves_and_stops_cleanly(tmp_path: Path) -> None:
     env_copy = tmp_path / "sandbox.env"
     first, printed = start_cli("--seed", "5", "--transactions", "100", "--env-file", str(env_copy))
@@ -68,6 +94,12 @@ def test_the_command_prints_urls_and_files_serves_and_stops_cleanly(tmp_path: Pa
         try:
             assert printed_second["mTLS URL"] != printed["mTLS URL"]
             assert printed_second[".env"] != printed[".env"]
+            first_bank, second_bank = Bank(printed), Bank(printed_second)
+            first_token, second_token = first_bank.pix_token(), second_bank.pix_token()
+            assert first_bank.list_cob(first_token).status_code == 200
+            assert second_bank.list_cob(second_token).status_code == 200
+            foreign = second_bank.list_cob(first_token)  # each instance issues its own tokens
+            assert foreign.status_code == 401 and foreign.json()["type"].endswith("/AcessoNegado")
         finally:
             stop_cli(second)
     finally:
