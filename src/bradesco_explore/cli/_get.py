@@ -111,8 +111,8 @@ def run_get(args: argparse.Namespace) -> int:
         print(f"warning: --unmask: CPF and CNPJ are shown in full. This is personal data; "
               f"{file_note}", file=sys.stderr)  # fmt: skip
     with _client(args, endpoint) as client:
-        fetched = _fetch(client, endpoint, values, args.max_pages)
-    table = _unmasked(fetched) if args.unmask else fetched.table
+        fetched = _fetch(client, endpoint, values, args.max_pages, mask=not args.unmask)
+    table = fetched.table
     if out is None:
         _print_rows(table, args.rows)
     else:
@@ -294,13 +294,15 @@ def _check_cached_user_token(
 
 
 def _fetch(
-    client: Client, endpoint: Endpoint, values: dict[str, str], max_pages: int | None
+    client: Client, endpoint: Endpoint, values: dict[str, str], max_pages: int | None, *, mask: bool
 ) -> Fetched:
     from ..widgets import fetch_endpoint
 
     progress = _progress()
     try:
-        return fetch_endpoint(client, endpoint, values, on_page=progress, max_pages=max_pages)
+        return fetch_endpoint(
+            client, endpoint, values, on_page=progress, max_pages=max_pages, mask=mask
+        )
     except PaginationError as exc:
         # Its advice (error.pages, error.resume()) is for notebooks; the cause says what failed.
         if isinstance(exc.cause, BradescoExploreError):
@@ -324,12 +326,6 @@ def _progress() -> Callable[[int, int | None], None] | None:
 
 
 # -- showing it ------------------------------------------------------------------------------------
-def _unmasked(fetched: Fetched) -> Table:
-    from ..tables import Table, to_frame
-
-    return Table(to_frame(list(fetched.pages), kind=fetched.endpoint.kind, mask=False))
-
-
 def _write(table: Table, path: Path) -> None:
     """Write CSV or Parquet by the suffix (0600, as `Table` writes), and say where."""
     kind = _SUFFIXES[path.suffix.lower()]

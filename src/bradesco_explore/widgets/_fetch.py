@@ -66,15 +66,19 @@ def fetch_endpoint(
     *,
     on_page: Progress | None = None,
     max_pages: int | None = None,
+    mask: bool = True,
 ) -> Fetched:
-    """Fetch every page of `endpoint` with `values` (form text) and tabulate them."""
+    """Fetch every page of `endpoint` with `values` (form text) and tabulate them.
+
+    `mask=False` keeps CPF/CNPJ as sent (the command line's `--unmask`; the explorer never).
+    """
     began_at = dt.datetime.now(dt.UTC)
     resolved = resolve_values(client, endpoint, values)
     paginator = _paginator(client, endpoint, resolved, max_pages)
     pages = (
         tuple(_walk(paginator, on_page)) if paginator else (_single(client, endpoint, resolved),)
     )
-    table = Table(to_frame(list(pages), kind=endpoint.kind))
+    table = Table(to_frame(list(pages), kind=endpoint.kind, mask=mask))
     exchanges = tuple(e for e in client.log if e.time >= began_at)
     truncated = bool(paginator and paginator.truncated)
     return Fetched(endpoint, resolved, pages, table, exchanges, truncated)
