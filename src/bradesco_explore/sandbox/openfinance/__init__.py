@@ -1,7 +1,8 @@
 """Open Finance Brasil (FAPI-BR) for the sandbox: an authorization server and the data APIs.
 
 One module per concern: `_endpoints` (URLs, discovery), `_keys` (JWKS, rotation),
-`_client_auth` (private_key_jwt, tls_client_auth), `_request_object` (JAR checks),
+`_client_auth` (private_key_jwt as FAPI-BR requires; tls_client_auth, a FAPI 1.0 option
+offered beyond FAPI-BR), `_request_object` (JAR checks),
 `_authorize` (PAR, authorization endpoint, consent page), `_token_endpoint` (grants),
 `_consents`/`_consent_api` (consents v3), `_accounts`, `_credit_cards`, `_resources` (data APIs),
 `_envelope` (what every API call shares). Adding an endpoint is one handler plus one

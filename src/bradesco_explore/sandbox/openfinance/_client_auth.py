@@ -1,8 +1,12 @@
 """Client authentication at the PAR and token endpoints: `private_key_jwt` and `tls_client_auth`.
 
-Both run over mTLS, and the presented certificate must be registered for the client (FAPI-BR
-requires a certificate on every endpoint; tokens are bound to it). Client secrets are refused:
-FAPI allows neither `client_secret_basic` nor `client_secret_post`.
+`private_key_jwt` is what FAPI-BR (the unified Open Finance Brasil profile, reference section
+5.1) allows. `tls_client_auth` (RFC 8705: the registered certificate alone authenticates
+the client, which sends only `client_id`) is offered as well, as the FAPI 1.0 Advanced option
+it is and the OFB profile allowed before 2024: beyond FAPI-BR, for clients written against
+other FAPI 1.0 servers. Both run over mTLS, and the presented certificate must be registered
+for the client (FAPI-BR requires a certificate on every endpoint; tokens are bound to it).
+Client secrets are refused: FAPI allows neither `client_secret_basic` nor `client_secret_post`.
 
 A `private_key_jwt` assertion must be PS256 (`alg: none` and RS256 are refused), signed with a
 registered key (its `kid`, when present, must be registered), with `iss` = `sub` = client_id,

@@ -5,6 +5,9 @@ consent page and `/callback`. The advertised `token_endpoint`,
 `pushed_authorization_request_endpoint` and `userinfo_endpoint` are on the public port too,
 where they refuse every call with 401 `invalid_client` ("use mtls_endpoint_aliases"): the real
 ones are the mTLS aliases, as RFC 8705 section 5 describes. Resource APIs are on the mTLS port.
+
+`token_endpoint_auth_methods_supported` lists `private_key_jwt` (the one FAPI-BR allows) and
+`tls_client_auth`, a FAPI 1.0 Advanced option offered beyond FAPI-BR (see `_client_auth`).
 """
 
 from __future__ import annotations
