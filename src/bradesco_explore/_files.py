@@ -15,19 +15,42 @@ def write_file(
     """Write `data` atomically (temp file + rename): mode 0600 if `private`, else 0644.
 
     Readers see either the old file or the complete new one, never a partial write; on any
-    failure the temporary file is removed and the old file is untouched.
+    failure the temporary file is removed and the old file is untouched. A path that cannot
+    be written (missing or read-only directory, NUL byte, ...) raises `ConfigurationError`
+    naming the path and the reason.
     """
     target = Path(path).expanduser()
+    try:
+        _refuse_existing(target, overwrite)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace_atomically(target, data, 0o600 if private else 0o644)
+    except ConfigurationError:
+        raise
+    except OSError as exc:
+        raise ConfigurationError(
+            f"Cannot write {target}: {exc.strerror or type(exc).__name__}. Choose a path in a "
+            "directory you can write to."
+        ) from None
+    except ValueError as exc:  # "embedded null byte"
+        raise ConfigurationError(
+            f"Cannot write {str(target)!r}: it is not a usable file path ({exc})."
+        ) from None
+    return target
+
+
+def _refuse_existing(target: Path, overwrite: bool) -> None:
     if target.exists() and not overwrite:
         raise ConfigurationError(
             f"{target} already exists; choose another path or pass overwrite=True."
         )
     if target.is_dir():
         raise ConfigurationError(f"{target} is a directory; give a file path.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _replace_atomically(target: Path, data: bytes, mode: int) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        os.fchmod(fd, 0o600 if private else 0o644)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -36,7 +59,6 @@ def write_file(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
 
 
 def private_directory(prefix: str) -> Path:

@@ -328,13 +328,13 @@ def test_tls_client_auth_registers_the_rfc4514_subject_with_hex_for_open_finance
     )  # fmt: skip
     tpp = ca.issue_client("tpp.example.com.br", open_finance=subject)
     registration = register(identity=tpp, auth_method="tls_client_auth")
-    printable, utf8 = 0x13, 0x0C
+    printable = 0x13  # reference §5.4: `2.5.4.97=#13...`, PrintableString
     assert fapi.registration.requests[-1]["tls_client_auth_subject_dn"] == ",".join(
         [
             "UID=software-1",
-            f"2.5.4.97={_der(utf8, 'OFBBR-' + ORG_ID)}",
+            f"2.5.4.97={_der(printable, 'OFBBR-' + ORG_ID)}",
             f"1.3.6.1.4.1.311.60.2.1.3={_der(printable, 'BR')}",
-            f"2.5.4.15={_der(utf8, 'Private Organization')}",
+            f"2.5.4.15={_der(printable, 'Private Organization')}",
             f"2.5.4.5={_der(printable, '50685362000673')}",
             "CN=tpp.example.com.br",
             "O=TPP Exemplo\\, S.A.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -128,3 +129,41 @@ def test_inspect_bad_arguments(args: list[str], tmp_path: Path) -> None:
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_csr_says_encrypted_only_when_the_key_is(tmp_path: Path) -> None:
+    result = run(
+        "csr", "--cn", "x.example", "--passphrase-env", "KEY_PASS", cwd=tmp_path,
+        env={"KEY_PASS": "frase secreta"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "(mode 0600, encrypted;" in result.stdout
+    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "client.key").read_bytes()
+    plain = run("csr", "--cn", "x.example", "--out", "plain", cwd=tmp_path)
+    assert "(mode 0600, unencrypted;" in plain.stdout
+    assert b"ENCRYPTED" not in (tmp_path / "plain.key").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        # Before the fix: exit 0, "encrypted" printed, and the key written in the clear.
+        (["--passphrase-env", "EMPTY"], {"EMPTY": ""}, "error: --passphrase-env names EMPTY, which is empty"),
+        # Before the fix the message named --password-env, a flag csr does not have.
+        (["--passphrase-env", "BX_UNSET_VAR"], {}, "error: --passphrase-env names BX_UNSET_VAR, but that variable is not set"),
+        # Before the fix these were raw tracebacks (ValueError, FileNotFoundError):
+        (["--cn", "a" * 70], {}, r"error: common_name \(CN\) is 70 characters"),
+        (["--dns", "ação.com.br"], {}, "A-label 'xn--ao-siap.com.br'"),
+        (["--out", "/proc/nope/x"], {}, r"error: Cannot write /proc/nope/x\.key: No such file"),
+    ],
+    ids=["empty passphrase", "unset passphrase variable", "long CN", "IDN", "unwritable out"],
+)  # fmt: skip
+def test_csr_bad_arguments_are_one_clear_line(
+    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    os.environ.pop("BX_UNSET_VAR", None)
+    result = run("csr", "--cn", "x.example", *args, cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert re.search(message, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -50,7 +50,7 @@ OF_SUBJECT = OpenFinanceSubject(
     organisation_id="org-1", software_id="software-1", cnpj="12.345.678/0001-95",
     organisation_name="Analytics, Ltda", state="SP", locality="Osasco",
 )  # fmt: skip
-PRINTABLE, UTF8 = 0x13, 0x0C
+PRINTABLE = 0x13  # the string tag of the Open Finance attributes (reference §5.4)
 PEM = serialization.Encoding.PEM
 DER = serialization.Encoding.DER
 PKCS8 = serialization.PrivateFormat.PKCS8
@@ -666,9 +666,9 @@ class TestFactsAndDisplay:
         ident = ca.issue_client("tpp.example.com.br", open_finance=OF_SUBJECT)
         expected = ",".join([
             "UID=software-1",
-            f"2.5.4.97={hex_der(UTF8, 'OFBBR-org-1')}",
+            f"2.5.4.97={hex_der(PRINTABLE, 'OFBBR-org-1')}",
             f"1.3.6.1.4.1.311.60.2.1.3={hex_der(PRINTABLE, 'BR')}",
-            f"2.5.4.15={hex_der(UTF8, 'Private Organization')}",
+            f"2.5.4.15={hex_der(PRINTABLE, 'Private Organization')}",
             f"2.5.4.5={hex_der(PRINTABLE, '12345678000195')}",
             "CN=tpp.example.com.br", "O=Analytics\\, Ltda", "L=Osasco", "ST=SP", "C=BR",
         ])  # fmt: skip
@@ -680,7 +680,9 @@ class TestFactsAndDisplay:
         of_name = x509.Name(OF_SUBJECT.attributes("ca.example"))
         ident = Identity.from_objects(certs.certificate(of_name, key, ca=True), key)
         assert ident.issuer == ident.subject
-        assert ident.issuer.startswith(f"UID=software-1,2.5.4.97={hex_der(UTF8, 'OFBBR-org-1')},")
+        assert ident.issuer.startswith(
+            f"UID=software-1,2.5.4.97={hex_der(PRINTABLE, 'OFBBR-org-1')},"
+        )
 
     def test_reprs_hold_no_key_material(self, client_identity: Identity) -> None:
         pem = key_pem(client_identity).decode()

@@ -31,13 +31,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     inspect.set_defaults(run=run_inspect)
 
 
-def password_from_env(variable: str | None) -> str | None:
-    """Read a password from the named environment variable (never from the command line)."""
+def password_from_env(variable: str | None, *, flag: str = "--password-env") -> str | None:
+    """Read a password from the named environment variable (never from the command line).
+
+    `flag` is the option that named the variable, for the message when it is not set.
+    """
     if variable is None:
         return None
     value = os.environ.get(variable)
     if value is None:
-        raise ConfigurationError(f"--password-env names {variable}, but that variable is not set.")
+        raise ConfigurationError(f"{flag} names {variable}, but that variable is not set.")
     return value
 
 

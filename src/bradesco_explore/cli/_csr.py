@@ -41,25 +41,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    open_finance = None
-    if args.of_org_id or args.of_software_id or args.of_cnpj:
-        missing = [
-            n
-            for n in ("of_org_id", "of_software_id", "of_cnpj", "organization", "state", "locality")
-            if not getattr(args, n)
-        ]
-        if missing:
-            flags = ", ".join("--" + m.replace("_", "-") for m in missing)
-            raise ConfigurationError(f"An Open Finance subject also needs {flags}.")
-        open_finance = OpenFinanceSubject(
-            organisation_id=args.of_org_id,
-            software_id=args.of_software_id,
-            cnpj=args.of_cnpj,
-            organisation_name=args.organization,
-            state=args.state,
-            locality=args.locality,
-            business_category=args.of_business_category,
-        )
+    open_finance = _open_finance_subject(args)
+    passphrase = _passphrase(args.passphrase_env)
     key_file, csr_file = Path(f"{args.out}.key"), Path(f"{args.out}.csr")
     existing = [str(p) for p in (key_file, csr_file) if p.exists()]
     if existing and not args.overwrite:  # check both before writing either: never half-written
@@ -75,12 +58,40 @@ def run(args: argparse.Namespace) -> int:
         open_finance=open_finance,
         dns_names=args.dns,
         key_size=args.key_size,
-        passphrase=password_from_env(args.passphrase_env),
+        passphrase=passphrase,
     )
     key_path = save_private_key(key_file, key_pem, overwrite=args.overwrite)
     csr_path = save_public(csr_file, csr_pem, overwrite=args.overwrite)
-    print(
-        f"private key: {key_path} (mode 0600{', encrypted' if args.passphrase_env else ''}; keep it secret)"
-    )
+    written = "encrypted" if key_pem.encrypted else "unencrypted"  # what is on disk, not the flag
+    print(f"private key: {key_path} (mode 0600, {written}; keep it secret)")
     print(f"CSR:         {csr_path} (send this to your CA; it holds no secret)")
     return 0
+
+
+def _open_finance_subject(args: argparse.Namespace) -> OpenFinanceSubject | None:
+    if not (args.of_org_id or args.of_software_id or args.of_cnpj):
+        return None
+    needed = ("of_org_id", "of_software_id", "of_cnpj", "organization", "state", "locality")
+    missing = [n for n in needed if not getattr(args, n)]
+    if missing:
+        flags = ", ".join("--" + m.replace("_", "-") for m in missing)
+        raise ConfigurationError(f"An Open Finance subject also needs {flags}.")
+    return OpenFinanceSubject(
+        organisation_id=args.of_org_id,
+        software_id=args.of_software_id,
+        cnpj=args.of_cnpj,
+        organisation_name=args.organization,
+        state=args.state,
+        locality=args.locality,
+        business_category=args.of_business_category,
+    )
+
+
+def _passphrase(variable: str | None) -> str | None:
+    passphrase = password_from_env(variable, flag="--passphrase-env")
+    if passphrase == "":
+        raise ConfigurationError(
+            f"--passphrase-env names {variable}, which is empty: set it to the passphrase, or "
+            "leave out --passphrase-env to write the key unencrypted."
+        )
+    return passphrase
