@@ -28,6 +28,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def child_environments(pid: int) -> list[dict[str, str]]:
+    """The environment variables of `pid`'s child processes (read from /proc; Linux)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                raw = (entry / "environ").read_bytes()
+                found.append(
+                    dict(item.split("=", 1) for item in raw.decode().split("\0") if "=" in item)
+                )
+        except (OSError, ValueError, IndexError):
+            continue  # a process that ended meanwhile, or one we may not read
+    return found
+
+
 def test_lab_serves_the_notebooks_and_cleans_up_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     (tmp_path / "notebooks").mkdir()
@@ -48,6 +64,11 @@ def test_lab_serves_the_notebooks_and_cleans_up_on_sigterm(tmp_path: Path) -> No
             except requests.ConnectionError:
                 time.sleep(0.3)
         assert status in (200, 302), "JupyterLab answers on the chosen port"
+        jupyter = child_environments(lab.pid) if Path("/proc/self/environ").exists() else [{}]
+        assert jupyter, "JupyterLab runs as a child process of lab"
+        assert jupyter == [{}] or all(
+            "BRADESCO_ENVIRONMENT" not in env and "BRADESCO_PIX_URL" in env for env in jupyter
+        )
     finally:
         lab.send_signal(signal.SIGTERM)
         code = lab.wait(timeout=60)
@@ -115,7 +136,9 @@ def test_every_notebook_config_cell_opens_the_in_kernel_sandbox_under_lab(
     )
 
 
-@pytest.mark.parametrize("name", ["03_client_credentials_and_token_cache", "10_security_pitfalls"])
+@pytest.mark.parametrize(
+    "name", ["03_client_credentials_and_token_cache", "10_security_pitfalls", "11_dashboard"]
+)
 def test_a_notebook_using_the_sandbox_switches_runs_under_lab(
     name: str, lab_kernel_env: dict[str, str]
 ) -> None:
