@@ -232,6 +232,33 @@ def test_a_statement_that_is_not_a_jwt_is_refused_before_anything_is_sent(
     assert fapi.counters["register"] == 0
 
 
+@pytest.mark.parametrize(
+    ("claims", "options", "message"),
+    [
+        # Before the fix a string was sent as a list of its characters: ["h", "t", "t", ...].
+        ({"redirect_uris": REDIRECT}, {}, "software_redirect_uris is not a list of URIs"),
+        ({"redirect_uris": [{"uri": REDIRECT}]}, {}, "software_redirect_uris is not a list"),
+        ({"jwks_uri": ["https://keys.example"]}, {}, "software_jwks_uri is not a URI"),
+        ({}, {"redirect_uris": REDIRECT}, "redirect_uris must be a list of URIs, not the string"),
+    ],
+    ids=["statement URIs as a string", "statement URIs as objects", "jwks_uri as a list",
+         "redirect_uris argument as a string"],
+)  # fmt: skip
+def test_redirect_uris_and_jwks_uri_of_the_wrong_shape_are_refused_before_sending(
+    fapi: FapiServer,
+    directory: Directory,
+    register: Callable[..., Registration],
+    claims: dict[str, Any],
+    options: dict[str, Any],
+    message: str,
+) -> None:
+    ssa = statement(directory, **claims)
+    with pytest.raises(ConfigurationError, match=message) as info:
+        register(software_statement=ssa, **({"redirect_uris": None} | options))
+    assert info.value.__cause__ is None and info.value.__context__ is None
+    assert fapi.counters["register"] == 0
+
+
 def test_an_existing_store_file_is_never_overwritten(
     fapi: FapiServer, register: Callable[..., Registration], tmp_path: Path
 ) -> None:
@@ -262,6 +289,10 @@ RESPONSE_CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, bool]] = [
     ("access token without a management URI", lambda b: b.pop("registration_client_uri"),
      "registration.management", False),
     ("no client_id", lambda b: b.pop("client_id"), "registration.client_id", False),
+    # TypeError (unhashable type) before the fix:
+    ("redirect URIs that are objects", _set("redirect_uris", [{}]), "registration.redirect_uris", True),
+    ("redirect URIs that are lists", _set("redirect_uris", [["https://app.example/cb"]]),
+     "registration.redirect_uris", True),
 ]  # fmt: skip
 
 
@@ -306,6 +337,23 @@ def test_a_configuration_answer_for_another_client_is_refused_but_its_new_token_
     assert info.value.check == "registration.client_id"
     fapi.hooks.mutate_registration_response = None
     assert registration.read()["client_id"] == registration.client_id
+
+
+def test_a_read_answer_whose_redirect_uris_are_not_strings_is_refused_but_its_token_kept(
+    fapi: FapiServer, register: Callable[..., Registration]
+) -> None:
+    registration = register()
+
+    def objects(body: dict[str, Any], where: str) -> None:
+        if where == "read":
+            body["redirect_uris"] = [{"uri": REDIRECT}]
+
+    fapi.hooks.mutate_registration_response = objects
+    with pytest.raises(ResponseValidationError, match="not a list of URIs") as info:
+        registration.read()
+    assert info.value.check == "registration.redirect_uris"
+    fapi.hooks.mutate_registration_response = None
+    assert registration.read()["redirect_uris"] == [REDIRECT]  # the rotated token was kept
 
 
 # -- tls_client_auth and the Open Finance subject DN ---------------------------------------------------

@@ -5,8 +5,9 @@ parsing code: certificate and key files (PEM, DER, PKCS#12, mutated byte by byte
 and JARM responses (signed with a real key, so arbitrary claims and headers get past the
 signature to the claim checks), JWK sets and discovery documents, the redirect URL pasted into
 `client.finish` (against the sandbox, mutated in its query, fragment and JARM JWT), error
-envelopes and bodies that come back over real HTTPS, token responses, the token-cache and
-pending-authorization files, `Retry-After` values, and the amounts users type.
+envelopes and bodies that come back over real HTTPS, token responses, dynamic client
+registration answers (register, update, read) and the directory's software statements, the
+token-cache and pending-authorization files, `Retry-After` values, and the amounts users type.
 
 Every test asserts the same contract: the call returns, or raises a `BradescoExploreError`;
 any other exception (a `ValueError` from urllib, an `OverflowError` from datetime, a
@@ -45,6 +46,13 @@ from bradesco_explore.auth._grants import parse_token_response
 from bradesco_explore.auth._idtoken import IdTokenCheck, validate_id_token
 from bradesco_explore.auth._jose import public_jwk
 from bradesco_explore.auth._jwks import parse_jwks
+from bradesco_explore.auth._registration import (
+    Registration,
+    _check_registration,
+    _request_body,
+    _State,
+    _statement_claims,
+)
 from bradesco_explore.auth._tokens import cache_key
 from bradesco_explore.errors import (
     BradescoExploreError,
@@ -902,3 +910,79 @@ def test_dates_in_pix_windows_must_be_aware(sb: Sandbox) -> None:
     with client_for(sb, "pix") as client:
         naive = dt.datetime(2024, 1, 1)
         assert ours(lambda: pix.list_charges(client, naive, naive + dt.timedelta(days=1))) is None
+
+
+# -- dynamic client registration: the server's answers and the directory's statements ------------------
+REG_SENT = {"redirect_uris": ["https://app.example/cb"], "jwks_uri": "https://keys.example/c.jwks",
+            "token_endpoint_auth_method": "private_key_jwt", "response_types": ["code id_token"],
+            "grant_types": ["authorization_code", "implicit", "refresh_token"]}  # fmt: skip
+GOOD_REGISTRATION = REG_SENT | {
+    "client_id": "dcr-1", "registration_client_uri": "https://as.example/register/dcr-1",
+    "registration_access_token": "rat-" + "z" * 20, "client_secret": "cs-" + "w" * 20,
+}  # fmt: skip
+FUZZ_STATEMENT = "eyJhbGciOiJQUzI1NiJ9.eyJzb2Z0d2FyZV9pZCI6InMtMSJ9.c2ln"  # {"alg":"PS256"}.{"software_id":"s-1"}
+
+
+def adopt_registration(kind: str, document: Any) -> None:
+    """What the client does with a registration, update or read answer, then shows it."""
+    previous = _State(client_id="dcr-1", metadata={}, issuer=ISSUER)
+    registration = Registration(previous, session=None)
+    if kind == "register":
+        _check_registration(document, REG_SENT, Secret(FUZZ_STATEMENT))
+        registration = Registration(_State.from_response(document, issuer=ISSUER), session=None)
+    else:
+        sent = REG_SENT if kind == "update" else None
+        registration._adopt_document(document, previous, sent=sent, statement=None)
+    repr(registration)
+    registration._repr_html_()
+    assert registration.credentials().client_id == registration.client_id
+
+
+@pytest.mark.parametrize("kind", ["register", "update", "read"])
+@FUZZ
+@example(document={"client_id": "dcr-1", "redirect_uris": [{}]})  # TypeError before the fix
+@example(document={"client_id": "dcr-1", "redirect_uris": [["https://app.example/cb"]]})
+@example(document=GOOD_REGISTRATION | {"redirect_uris": "https://app.example/cb"})
+@given(document=altered(GOOD_REGISTRATION, ["software_statement", "client_id_issued_at", "jwks"]))
+def test_registration_responses(kind: str, document: dict[str, Any]) -> None:
+    ours(lambda: adopt_registration(kind, document))
+
+
+GOOD_STATEMENT = {"software_id": "s-1", "software_redirect_uris": ["https://app.example/cb"],
+                  "software_jwks_uri": "https://keys.example/c.jwks", "org_id": "org-1",
+                  "iss": "Open Banking Brasil SSA issuer", "iat": NOW}  # fmt: skip
+
+
+def _jws(header: Any, claims: Any) -> str:
+    parts = (json.dumps(header).encode(), json.dumps(claims).encode(), b"signature")
+    return ".".join(_b64(p) for p in parts)
+
+
+@st.composite
+def software_statements(draw: st.DrawFn) -> str:
+    """Directory statements with odd claims, odd headers, non-object payloads, or plain text."""
+    choice = draw(st.sampled_from(["claims", "header", "payload", "text"]))
+    if choice == "text":
+        return draw(st.text(max_size=60))
+    header = draw(json_values) if choice == "header" else {"alg": "PS256", "typ": "JWT"}
+    if choice == "payload":
+        return _jws(header, draw(json_values))
+    return _jws(header, draw(altered(GOOD_STATEMENT, ["software_roles", "software_client_id"])))
+
+
+@FUZZ
+@example(
+    statement=_jws({"alg": "PS256"}, GOOD_STATEMENT | {"software_redirect_uris": 5})
+)  # TypeError before the fix
+@example(statement=_jws({"alg": "PS256"}, GOOD_STATEMENT | {"software_redirect_uris": [{}]}))
+@example(statement=_jws({"alg": "PS256"}, GOOD_STATEMENT | {"software_jwks_uri": ["a"]}))
+@given(statement=software_statements())
+def test_software_statements(statement: str) -> None:
+    body = ours(lambda: _request_body(
+        _statement_claims(Secret(statement)), identity=None, redirect_uris=None,  # type: ignore[arg-type]
+        jwks_uri=None, auth_method="private_key_jwt", subject_dn=None, grant_types=None,
+        response_types=("code id_token",), scopes=None, extra={},
+    ))  # fmt: skip
+    if body is not None:  # what is sent is what the statement said, with the types it must have
+        assert all(isinstance(uri, str) for uri in body["redirect_uris"]) and body["redirect_uris"]
+        assert isinstance(body["jwks_uri"], str)

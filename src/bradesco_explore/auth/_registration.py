@@ -179,6 +179,11 @@ def _request_body(
         raise ConfigurationError(
             f"auth_method {auth_method!r} is not one of {', '.join(AUTH_METHODS)}."
         )
+    if isinstance(redirect_uris, str):
+        raise ConfigurationError(
+            f"redirect_uris must be a list of URIs, not the string {redirect_uris!r}: pass "
+            "[...] around it."
+        )
     body: dict[str, Any] = {
         "redirect_uris": list(redirect_uris or _statement_value(claims, "software_redirect_uris")),
         "jwks_uri": jwks_uri or _statement_value(claims, "software_jwks_uri"),
@@ -203,7 +208,7 @@ def _statement_claims(statement: Secret) -> dict[str, Any]:
     """The statement's claims, read (not verified: the server verifies) for defaults only."""
     try:
         claims = jwt.decode(statement.reveal(), options={"verify_signature": False})
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, ValueError):  # ValueError: text that is not encodable UTF-8
         raise ConfigurationError(
             "software_statement is not a signed JWT (RFC 7591 §2.3): pass the statement the "
             "directory issued for your software, as text."
@@ -212,12 +217,21 @@ def _statement_claims(statement: Secret) -> dict[str, Any]:
 
 
 def _statement_value(claims: Mapping[str, Any], name: str) -> Any:
+    """`software_redirect_uris` (a list of strings) or `software_jwks_uri` (a string)."""
     value = claims.get(name)
+    parameter = "redirect_uris" if name == "software_redirect_uris" else "jwks_uri"
     if not value:
-        parameter = "redirect_uris" if name == "software_redirect_uris" else "jwks_uri"
         raise ConfigurationError(
             f"The software statement has no {name}, so {parameter} cannot default to it: pass "
             f"{parameter}=..."
+        )
+    is_list = name == "software_redirect_uris"
+    if not (_is_text_list(value) if is_list else _is_text(value)):
+        shape = "a list of URIs" if is_list else "a URI"
+        raise ConfigurationError(
+            f"The software statement's {name} is not {shape} (it is "
+            f"{type(value).__name__}), so {parameter} cannot default to it: pass "
+            f"{parameter}=..., or fetch a new statement from the directory."
         )
     return value
 
@@ -364,8 +378,8 @@ def _check_against_request(
                 check=f"registration.{name}",
             )
     asked = sent.get("redirect_uris", [])
-    granted = answer.get("redirect_uris", asked)
-    if not isinstance(granted, list) or not granted or not set(granted) <= set(asked):
+    granted = _redirect_uris(answer, default=asked)
+    if not granted or not set(granted) <= set(asked):
         raise ResponseValidationError(
             f"The server registered redirect_uris {granted!r}, not (a subset of) the "
             f"{asked!r} asked for; a redirect URI this client did not ask for could receive "
@@ -379,6 +393,24 @@ def _check_against_request(
             "(RFC 7591 §3.2.1 says it is returned unmodified).",
             check="registration.software_statement",
         )
+
+
+def _redirect_uris(answer: Mapping[str, Any], *, default: list[str]) -> list[str]:
+    """The answer's `redirect_uris`, refused unless it is a list of strings (RFC 7591 §2)."""
+    granted = answer.get("redirect_uris", default)
+    if not _is_text_list(granted):
+        raise ResponseValidationError(
+            f"The server registered redirect_uris {_shown(granted)}, which is not a list of "
+            "URIs (strings); the registration is not used.",
+            check="registration.redirect_uris",
+        )
+    return granted
+
+
+def _shown(value: object) -> str:
+    """A value from a response, for a message: its repr, at most 200 characters."""
+    text = repr(value)
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _withdrawn(
@@ -532,6 +564,11 @@ def _is_text(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value)
 
 
+def _is_text_list(value: object) -> TypeGuard[list[str]]:
+    """A list whose every entry is a non-empty string."""
+    return isinstance(value, list) and all(_is_text(v) for v in value)
+
+
 def _reveal(value: Secret | None) -> str | None:
     return value.reveal() if value is not None else None
 
@@ -679,8 +716,19 @@ class Registration:
         sent: Mapping[str, Any] | None,
         statement: Secret | None,
     ) -> dict[str, Any]:
-        """Store a rotated token first (the old one is dead), then check and keep the rest."""
+        """The configuration endpoint's answer, checked and kept (see `_adopt_document`)."""
         document = _json_object(response, "client configuration endpoint")
+        return self._adopt_document(document, previous, sent=sent, statement=statement)
+
+    def _adopt_document(
+        self,
+        document: Mapping[str, Any],
+        previous: _State,
+        *,
+        sent: Mapping[str, Any] | None,
+        statement: Secret | None,
+    ) -> dict[str, Any]:
+        """Store a rotated token first (the old one is dead), then check and keep the rest."""
         uri, token = _management_fields(document)
         self._commit(
             replace(previous, uri=uri or previous.uri, access_token=token or previous.access_token)
@@ -688,6 +736,8 @@ class Registration:
         _require_client_id(document, expected=previous.client_id)
         if sent is not None:
             _check_against_request(document, sent, statement)
+        else:  # a read: nothing to compare with, but the shape must still be right
+            _redirect_uris(document, default=[])
         self._commit(_State.from_response(document, issuer=previous.issuer, previous=self._state))
         return self.metadata
 
