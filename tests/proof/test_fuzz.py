@@ -229,6 +229,21 @@ def test_arbitrary_bytes_as_identity(blob: bytes, password: str | None) -> None:
     load_and_show(blob, password)
 
 
+@FUZZ
+@example(source="a\x00b")  # ValueError (embedded null byte) before the fix
+@example(source=12345)  # TypeError before the fix
+@example(source=["-----BEGIN CERTIFICATE-----"])
+@example(source="~no-such-user-bx/client.pem")
+@example(source="-----BEGIN PRIVATE KEY-----\nMIIE\n")
+@given(source=st.one_of(st.text(max_size=120), json_values, st.binary(max_size=40).map(bytearray)))
+def test_arbitrary_values_as_identity_sources(
+    identity_files: dict[str, bytes], source: Any
+) -> None:
+    """Whatever a notebook passes as cert= or key=: a path, PEM text, bytes, or a mistake."""
+    ours(lambda: Identity.load(source))
+    ours(lambda: Identity.load(identity_files["pem"], key=source))
+
+
 # -- signed tokens: ID tokens and JARM -------------------------------------------------------------------
 ISSUER = "https://as.example"
 CLIENT_ID = "fuzz-client"
