@@ -297,6 +297,40 @@ def test_a_put_with_txid_that_times_out_is_retried_safely(sb: Sandbox) -> None:
         assert [c["txid"] for c in charges_with_message(client, message)] == [txid]
 
 
+def test_a_refund_whose_answer_was_lost_is_read_back_not_made_twice(sb: Sandbox) -> None:
+    """The first PUT lands late (after the client gave up); the resend is refused for its id."""
+    refund_id = "D" + pix.new_txid()[:20]
+    refund_route = "PUT /v2/pix/{e2eid}/devolucao/{id}"
+
+    def let_the_first_land(seconds: float) -> None:
+        sb.faults.clear()
+        assert wait_until(lambda: calls(sb, refund_route) == 1)
+        time.sleep(0.3)  # its handler runs in microseconds once routed
+
+    with client_for(sb, "pix", timeout=SHORT_READ, sleep=let_the_first_land) as client:
+        start, end = dt.datetime(2024, 10, 1, tzinfo=UTC), dt.datetime(2024, 10, 5, tzinfo=UTC)
+        e2e = pix.list_received(client, start, end).json()["pix"][0]["endToEndId"]
+        before = len(pix.get_received(client, e2e).json().get("devolucoes", []))
+        client.token(["pix.write"])  # the latency fault slows every request, token ones too
+        sb.faults.latency = LATENCY
+        refund = pix.refund(client, e2e, refund_id, amount="0.01")
+        assert refund.ok and refund.json()["id"] == refund_id and refund.json()["valor"] == "0.01"
+        assert outcomes(client, f"/devolucao/{refund_id}") == ["ReadTimeout", 400, 200]
+        refunds = pix.get_received(client, e2e).json()["devolucoes"]
+    assert len(refunds) == before + 1, "refunded once"
+    assert calls(sb, refund_route) == 2 and calls(sb, "GET /v2/pix/{e2eid}/devolucao/{id}") == 1
+
+
+def test_a_refund_id_used_before_is_still_an_error_when_nothing_was_resent(sb: Sandbox) -> None:
+    refund_id = "D" + pix.new_txid()[:20]
+    with client_for(sb, "pix") as client:
+        start, end = dt.datetime(2024, 10, 1, tzinfo=UTC), dt.datetime(2024, 10, 5, tzinfo=UTC)
+        e2e = pix.list_received(client, start, end).json()["pix"][0]["endToEndId"]
+        pix.refund(client, e2e, refund_id, amount="0.01")
+        with pytest.raises(HTTPStatusError, match="400"):
+            pix.refund(client, e2e, refund_id, amount="0.01")
+
+
 # -- token expiry between pages ---------------------------------------------------------------------------
 def test_user_token_expiring_between_open_finance_pages_is_refreshed_once(sb: Sandbox) -> None:
     with client_for(sb, "openfinance") as client:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, DataError
 from ._family import as_date, as_instant, require_family
 
 if TYPE_CHECKING:
@@ -255,10 +255,37 @@ def get_received(client: Client, e2eid: str) -> Response:
 
 
 def refund(client: Client, e2eid: str, refund_id: str, *, amount: Decimal | str | int) -> Response:
-    """`PUT /v2/pix/{e2eid}/devolucao/{id}`: refund (part of) a received Pix; idempotent by id."""
+    """`PUT /v2/pix/{e2eid}/devolucao/{id}`: refund (part of) a received Pix, once per `id`.
+
+    Bacen refuses an `id` already used for that Pix (400 `PixDevolucaoInvalida`), so a refund
+    is never made twice. When the transport had to resend the PUT (a timeout, a lost answer)
+    and the resend is refused for its id, the first attempt did arrive: the refund is read
+    back (`GET .../devolucao/{id}`) and returned if it is this amount, instead of an error
+    for money that was in fact refunded.
+    """
     require_family(client, "pix")
     body = {"valor": format_amount(amount)}
-    return client.put(f"/v2/pix/{e2eid}/devolucao/{refund_id}", json=body, scopes=["pix.write"])
+    path = f"/v2/pix/{e2eid}/devolucao/{refund_id}"
+    response = client.put(path, json=body, scopes=["pix.write"], raise_for_status=False)
+    if response.attempts > 1 and _id_already_used(response):
+        earlier = client.get(path, scopes=["pix.read"], raise_for_status=False)
+        if earlier.ok and earlier.json().get("valor") == body["valor"]:
+            return earlier
+    return response.raise_for_status()
+
+
+def _id_already_used(response: Response) -> bool:
+    """A 400 whose Bacen `violacoes` name the `id` (it belongs to an earlier refund)."""
+    if response.status_code != 400:
+        return False
+    try:
+        problem = response.json()
+    except DataError:
+        return False
+    violations = problem.get("violacoes") if isinstance(problem, dict) else None
+    return isinstance(violations, list) and any(
+        isinstance(v, dict) and v.get("propriedade") == "id" for v in violations
+    )
 
 
 def get_refund(client: Client, e2eid: str, refund_id: str) -> Response:
