@@ -11,7 +11,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from bradesco_explore.auth import Client, Credentials
 from bradesco_explore.auth._client_auth import ClientAuthentication
-from bradesco_explore.errors import ConfigurationError, OAuthError, ResponseValidationError
+from bradesco_explore.errors import (
+    ConfigurationError,
+    IdentityFormatError,
+    OAuthError,
+    ResponseValidationError,
+)
 from bradesco_explore.identity import Identity
 
 from ._as import FapiServer
@@ -282,3 +287,26 @@ def test_credentials_from_the_environment(
     with Client(env, identity=client_identity) as client:
         assert client.token().scope == ("cob.read",)
         assert "post-secret-value-123" not in repr(client) + repr(client.credentials)
+
+
+def test_a_signing_key_may_be_a_path_pem_text_or_bytes(
+    client_key: rsa.RSAPrivateKey, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from bradesco_explore.auth._credentials import signing_key_from
+
+    pem = client_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path = tmp_path / "signing.pem"
+    path.write_bytes(pem)
+    numbers = client_key.private_numbers()
+    for source in (path, str(path), pem, pem.decode()):  # text: e.g. os.environ["SIGNING_KEY"]
+        key = signing_key_from(source)  # what Client(signing_key=...) and from_env() use
+        assert isinstance(key, rsa.RSAPrivateKey) and key.private_numbers() == numbers
+    with pytest.raises(IdentityFormatError, match="truncated") as refused:
+        signing_key_from(pem.decode()[:200])  # a truncated paste
+    assert "PRIVATE KEY" not in str(refused.value) and pem.decode()[40:80] not in str(refused.value)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from .._secret import Secret
@@ -109,8 +108,8 @@ class Credentials:
 def load_signing_key(
     source: str | os.PathLike[str] | bytes, password: Password = None
 ) -> PrivateKey:
-    """A private key from a PEM/DER path or bytes (the certificate is not needed for signing)."""
-    data, label = read_source(source if not isinstance(source, str) else Path(source))
+    """A private key from a PEM/DER path, bytes or PEM text (no certificate is needed to sign)."""
+    data, label = read_source(source, argument="signing_key")
     parsed = parse(data, password=password_bytes(password), source=label)
     if parsed.key is None:
         raise ConfigurationError(
