@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 
 from bradesco_explore.identity import CertificateAuthority
+from bradesco_explore.identity._names import distinguished_name
 from bradesco_explore.sandbox._server import Reply, Request, Router, TLSServer, json_reply
 
 
@@ -55,7 +56,7 @@ class EchoServer:
 
     def _echo(self, request: Request) -> Reply:
         self._count(request.path)
-        subject = request.client_cert.subject.rfc4514_string() if request.client_cert else None
+        subject = distinguished_name(request.client_cert.subject) if request.client_cert else None
         return json_reply(
             200,
             {

@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from bradesco_explore.auth._jose import half_hash
 from bradesco_explore.identity import CertificateAuthority, Identity
+from bradesco_explore.identity._names import distinguished_name
 from bradesco_explore.sandbox._server import Reply, Request, Router, TLSServer, json_reply
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -292,7 +293,7 @@ class FapiServer:
             "private_key_jwt": lambda: self._check_assertion(form, reg),
             "tls_client_auth": lambda: (
                 request.client_cert is not None
-                and request.client_cert.subject.rfc4514_string() == reg.subject
+                and distinguished_name(request.client_cert.subject) == reg.subject
             ),
             "self_signed_tls_client_auth": lambda: request.cert_thumbprint == reg.thumbprint,
             "none": lambda: True,
@@ -912,7 +913,7 @@ class RegistrationEndpoint:
                 client_id,
                 method,
                 public_key=jwt.PyJWK(jwks["keys"][0]).key,
-                subject=request.client_cert.subject.rfc4514_string(),
+                subject=distinguished_name(request.client_cert.subject),
                 thumbprint=request.cert_thumbprint,
                 redirect_uris=tuple(body["redirect_uris"]),
             )
