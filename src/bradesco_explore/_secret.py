@@ -110,6 +110,7 @@ class _Registry:
     def __init__(self) -> None:
         self._values: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
+        self._longest_first: tuple[str, ...] | None = ()
 
     def add(self, value: str) -> None:
         if len(value) < _MIN_REGISTERED_LEN:
@@ -119,10 +120,17 @@ class _Registry:
             self._values.move_to_end(value)
             while len(self._values) > _MAX_REGISTERED:
                 self._values.popitem(last=False)
+            self._longest_first = None
 
-    def snapshot(self) -> list[str]:
+    def snapshot(self) -> tuple[str, ...]:
+        """The values, longest first; sorted once per change, not on every redaction."""
+        cached = self._longest_first
+        if cached is not None:
+            return cached
         with self._lock:
-            return sorted(self._values, key=len, reverse=True)
+            if self._longest_first is None:
+                self._longest_first = tuple(sorted(self._values, key=len, reverse=True))
+            return self._longest_first
 
 
 _registry = _Registry()

@@ -54,6 +54,8 @@ class Request:
     raw_query: str = ""
     clock: Callable[[], float] = time.time
     """The answering server's clock (the sandbox's skewable one): envelopes stamp times with it."""
+    thumbprint: str | None = None
+    """`x5t#S256` of `client_cert` when the server already knows it (one per connection)."""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A header value, case-insensitively."""
@@ -82,8 +84,15 @@ class Request:
         """`x5t#S256` of the client certificate presented on this connection, if any."""
         if self.client_cert is None:
             return None
-        der = self.client_cert.public_bytes(serialization.Encoding.DER)
-        return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+        if self.thumbprint is None:
+            self.thumbprint = thumbprint_of(self.client_cert)
+        return self.thumbprint
+
+
+def thumbprint_of(certificate: x509.Certificate) -> str:
+    """`x5t#S256`: the base64url SHA-256 of the certificate's DER."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
 
 
 @dataclass
@@ -122,6 +131,11 @@ class _Route:
     template: str
 
 
+def _depth(path: str) -> int:
+    """How many segments a path has (a trailing slash does not count)."""
+    return path.rstrip("/").count("/")
+
+
 class Router:
     """Maps `METHOD /path/{param}` to handlers; unknown paths get 404, wrong methods 405.
 
@@ -132,6 +146,8 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[_Route] = []
+        # routes by path depth: a template only matches paths with as many segments
+        self._by_depth: dict[int, list[_Route]] = {}
         self.before: list[Callable[[Request], Reply | None]] = []
         self.hits: Counter[str] = Counter()  # "METHOD /template" -> requests routed there
         self.fault_renderer: Callable[[Request, Reply], Reply] | None = None
@@ -140,7 +156,9 @@ class Router:
     def add(self, method: str, template: str, handler: Handler) -> None:
         """Register `handler` for `method` and a path template such as `/v2/cob/{txid}`."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
-        self._routes.append(_Route(method.upper(), re.compile(f"^{regex}/?$"), handler, template))
+        route = _Route(method.upper(), re.compile(f"^{regex}/?$"), handler, template)
+        self._routes.append(route)
+        self._by_depth.setdefault(_depth(template), []).append(route)
 
     def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
@@ -157,7 +175,7 @@ class Router:
             if early is not None:
                 return early
         allowed: list[str] = []
-        for route in self._routes:
+        for route in self._by_depth.get(_depth(request.path), ()):
             match = route.pattern.match(request.path)
             if match is None:
                 continue
@@ -267,16 +285,18 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        certificate, thumbprint = self._peer()
         request = Request(
             method=self.command,
             path=parts.path,
             query=parse_qs(parts.query, keep_blank_values=True),
             headers=self.headers,  # type: ignore[arg-type]
             body=body,
-            client_cert=_peer_certificate(self.connection),
+            client_cert=certificate,
             port=self.server.server_address[1],
             raw_query=parts.query,
             clock=self.server.clock,
+            thumbprint=thumbprint,
         )
         reply = self._reply(request)
         if reply.drop:
@@ -295,6 +315,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             buffer.append(payload)
         self.flush_headers()
+
+    def _peer(self) -> tuple[x509.Certificate | None, str | None]:
+        """The client certificate and its thumbprint, parsed once per connection: TLS fixes
+        them at the handshake (renegotiation is off), so every kept-alive request shares them."""
+        peer: tuple[x509.Certificate | None, str | None] | None = getattr(self, "_peer_cache", None)
+        if peer is None:
+            certificate = _peer_certificate(self.connection)
+            peer = (certificate, thumbprint_of(certificate) if certificate else None)
+            self._peer_cache = peer
+        return peer
 
     def _reply(self, request: Request) -> Reply:
         router = self.server.router
@@ -413,6 +443,9 @@ def _server_context(
 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    # FAPI-BR: no renegotiation, so a connection's client certificate never changes (the
+    # handler reads it once per connection)
+    context.options |= ssl.OP_NO_RENEGOTIATION
     load_identity(context, identity)
     context.verify_mode = {
         "required": ssl.CERT_REQUIRED,

@@ -34,7 +34,14 @@ class Response:
         self.elapsed_ms = elapsed_ms
         self.attempts = attempts
         self.method: str = raw.request.method or "GET"
-        self.url: str = safe_url(raw.url)
+        self._safe_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The URL that answered, with secret and personal query values masked."""
+        if self._safe_url is None:  # worked out when shown, not on every call
+            self._safe_url = safe_url(self._raw.url)
+        return self._safe_url
 
     @property
     def ok(self) -> bool:
