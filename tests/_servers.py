@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 
 from bradesco_explore.identity import CertificateAuthority
 from bradesco_explore.identity._names import distinguished_name
@@ -48,6 +49,16 @@ class EchoServer:
 
     def stop(self) -> None:
         self.server.stop()
+
+    @classmethod
+    def running(cls, ca: CertificateAuthority, *, client_cert: str) -> Iterator[EchoServer]:
+        """Start one and stop it afterwards: `yield from EchoServer.running(ca, ...)` in a fixture."""
+        server = cls(ca, client_cert=client_cert)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
     def _count(self, key: str) -> int:
         with self._lock:

@@ -56,10 +56,7 @@ def other_ca_bundle(
 @pytest.fixture
 def echo_server(ca: CertificateAuthority) -> Iterator[EchoServer]:
     """An HTTPS server on 127.0.0.1 that requires a client certificate issued by `ca`."""
-    server = EchoServer(ca, client_cert="required")
-    server.start()
-    yield server
-    server.stop()
+    yield from EchoServer.running(ca, client_cert="required")
 
 
 @pytest.fixture

@@ -127,10 +127,7 @@ class TestFieldNames:
 @pytest.fixture
 def open_server(ca: CertificateAuthority) -> Iterator[EchoServer]:
     """An echo server that does not ask for a client certificate."""
-    server = EchoServer(ca, client_cert="optional")
-    server.start()
-    yield server
-    server.stop()
+    yield from EchoServer.running(ca, client_cert="optional")
 
 
 class TestDebugLogsOfEveryLogger:

@@ -29,10 +29,7 @@ from .._servers import EchoServer
 @pytest.fixture
 def untrusted_server(other_ca: CertificateAuthority) -> Iterator[EchoServer]:
     """An HTTPS server whose certificate the sessions here do not trust; no client cert asked."""
-    server = EchoServer(other_ca, client_cert="none")
-    server.start()
-    yield server
-    server.stop()
+    yield from EchoServer.running(other_ca, client_cert="none")
 
 
 def session(identity: Identity | None, ca_bundle: Path, **kwargs: object) -> Session:

@@ -62,10 +62,7 @@ def _negotiated(server: EchoServer, ca: CertificateAuthority, version: ssl.TLSVe
 def server(ca: CertificateAuthority) -> Iterator[EchoServer]:
     """An echo server that does not ask for a client certificate (its TLS versions are set
     by each test)."""
-    echo = EchoServer(ca, client_cert="none")
-    echo.start()
-    yield echo
-    echo.stop()
+    yield from EchoServer.running(ca, client_cert="none")
 
 
 def test_the_client_context_refuses_anything_below_tls_1_2(
