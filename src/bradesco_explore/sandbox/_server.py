@@ -12,9 +12,7 @@ one-time values (PAR `request_uri`, JARM responses) and never reach a log line.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import json
 import re
 import socket
@@ -29,10 +27,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from .._secret import get_logger
-from ..identity import Identity
+from ..identity import Identity, certificate_thumbprint
 
 log = get_logger("bradesco_explore.sandbox")
 
@@ -85,14 +82,8 @@ class Request:
         if self.client_cert is None:
             return None
         if self.thumbprint is None:
-            self.thumbprint = thumbprint_of(self.client_cert)
+            self.thumbprint = certificate_thumbprint(self.client_cert)
         return self.thumbprint
-
-
-def thumbprint_of(certificate: x509.Certificate) -> str:
-    """`x5t#S256`: the base64url SHA-256 of the certificate's DER."""
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
 
 
 @dataclass
@@ -322,7 +313,7 @@ class _Handler(BaseHTTPRequestHandler):
         peer: tuple[x509.Certificate | None, str | None] | None = getattr(self, "_peer_cache", None)
         if peer is None:
             certificate = _peer_certificate(self.connection)
-            peer = (certificate, thumbprint_of(certificate) if certificate else None)
+            peer = (certificate, certificate_thumbprint(certificate) if certificate else None)
             self._peer_cache = peer
         return peer
 

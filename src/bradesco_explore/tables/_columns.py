@@ -284,20 +284,21 @@ def _untyped(raw: RawColumn, column: Column, context: _Context) -> Any:
     import pyarrow as pa
 
     if isinstance(raw, list):
-        return pd.Series(_masked_list(raw) if context.mask else raw, dtype=object)
+        return pd.Series(_masked_list(raw, column.name) if context.mask else raw, dtype=object)
     if pa.types.is_null(raw.type):
         return pd.Series([None] * len(raw), dtype=object)
     if pa.types.is_string(raw.type) or pa.types.is_large_string(raw.type):
         return _string_series(mask_embedded(raw) if context.mask else raw)
     if pa.types.is_nested(raw.type):
         values = raw.to_pylist()
-        return pd.Series(_masked_list(values) if context.mask else values, dtype=object)
+        masked = _masked_list(values, column.name) if context.mask else values
+        return pd.Series(masked, dtype=object)
     return pd.Series(raw.to_pandas(types_mapper=_nullable_types))
 
 
-def _masked_list(values: list[Any]) -> list[Any]:
-    """Values of mixed JSON types: the strings among them masked like any text."""
-    return [mask_json(v) if isinstance(v, str | list | dict) else v for v in values]
+def _masked_list(values: list[Any], name: str) -> list[Any]:
+    """Values of mixed JSON types in column `name`, masked as `mask_json` masks that field."""
+    return [mask_json(v, name) for v in values]
 
 
 def _nullable_types(arrow_type: Any) -> Any:

@@ -149,13 +149,17 @@ def mask_json(body: Any, path: str = "") -> Any:
 
 
 def _masked_leaf(path: str, value: str | int) -> Any:
+    last = path.rsplit(".", 1)[-1]
+    document = is_document_field(path)
+    if not document and (
+        isinstance(value, int) or (last != "chave" and not _MAYBE_WRITTEN.search(value))
+    ):
+        return value  # the common case, decided without Arrow
     import pyarrow as pa
 
     text = pa.array([str(value)], type=pa.string())
-    if is_document_field(path):
-        return mask_documents(text)[0].as_py()
-    last = path.rsplit(".", 1)[-1]
-    if isinstance(value, int) or (last != "chave" and not _MAYBE_WRITTEN.search(value)):
-        return value  # the common case, decided without Arrow
-    masked = mask_pix_keys(text) if last == "chave" else mask_embedded(text)
+    if document:
+        masked = mask_documents(text)
+    else:
+        masked = mask_pix_keys(text) if last == "chave" else mask_embedded(text)
     return masked[0].as_py()
