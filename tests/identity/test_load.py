@@ -6,6 +6,7 @@ message that names the problem, and no library exception chained in.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import subprocess
@@ -198,6 +199,25 @@ class TestBadInput:
         lines = cert_pem(client_identity).splitlines()
         lines[3] = b"!!!!" + lines[3][4:]
         _load_error(b"\n".join(lines) + b"\n", IdentityFormatError, "does not decode")
+
+    @pytest.mark.parametrize("encoding", ["DER", "PEM"])
+    def test_certificate_with_an_invalid_version(
+        self, client_identity: Identity, encoding: str
+    ) -> None:
+        # one byte changed (v3 -> "v4"): cryptography raises InvalidVersion, not ValueError
+        der = client_identity.certificate_der.replace(
+            b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x03", 1
+        )
+        assert der != client_identity.certificate_der
+        if encoding == "DER":
+            _load_error(der, IdentityFormatError, "neither a certificate nor a private key")
+        else:
+            body = base64.encodebytes(der).replace(b"\n", b"")
+            lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+            pem = b"\n".join(
+                [b"-----BEGIN CERTIFICATE-----", *lines, b"-----END CERTIFICATE-----", b""]
+            )
+            _load_error(pem, IdentityFormatError, "does not decode")
 
     def test_pkcs12_wrong_password(self, client_identity: Identity) -> None:
         _load_error(

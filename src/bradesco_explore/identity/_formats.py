@@ -121,6 +121,11 @@ def _parse_pem(data: bytes, *, password: bytes | None, source: str) -> Parsed:
     return result
 
 
+# cryptography raises InvalidVersion (not a ValueError) for a certificate whose version
+# field is neither v1 nor v3: one damaged byte, found by tests/proof/test_fuzz.py
+_UNREADABLE_CERTIFICATE = (ValueError, x509.InvalidVersion)
+
+
 def _add_pem_block(
     result: Parsed, block: re.Match[bytes], *, password: bytes | None, source: str
 ) -> None:
@@ -129,7 +134,7 @@ def _add_pem_block(
     if label in _CERT_LABELS:
         try:
             result.certificates.append(x509.load_pem_x509_certificate(pem))
-        except ValueError:
+        except _UNREADABLE_CERTIFICATE:
             raise IdentityFormatError(
                 f"{source} has a CERTIFICATE block that does not decode (damaged base64 or "
                 "truncated DER). Export the certificate again.",
@@ -275,7 +280,7 @@ def _parse_pkcs12(data: bytes, *, password: bytes | None, source: str) -> Parsed
 def _parse_der(data: bytes, *, password: bytes | None, source: str) -> Parsed:
     try:
         return Parsed(certificates=[x509.load_der_x509_certificate(data)], format="DER")
-    except ValueError:
+    except _UNREADABLE_CERTIFICATE:
         pass
     key = _load_key(
         data, der=True, encrypted=_is_encrypted_pkcs8(data), password=password, source=source
